@@ -1,0 +1,1 @@
+"""The `botfolio` command line: one Typer app, one module per command group."""

@@ -1,0 +1,55 @@
+"""Entry point: `botfolio <group> <command>`; every role and admin task is a sub-command."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from botfolio import __version__
+
+app = typer.Typer(
+    name="botfolio",
+    help="BotFolio: multi-user AI portfolio trading bots you can operate in production.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+# (module, group name or None for top-level commands registered by the module itself)
+COMMAND_MODULES: tuple[tuple[str, str | None, str], ...] = (
+    ("botfolio.cli.config_cmd", "config", "Show the effective settings (secrets redacted)."),
+    ("botfolio.cli.db_cmd", "db", "Database schema: upgrade, current revision."),
+    ("botfolio.cli.users_cmd", "users", "Create and manage users and their roles."),
+    ("botfolio.cli.audit_cmd", "audit", "Verify the audit chain; apply retention."),
+    ("botfolio.cli.keys_cmd", "keys", "Field-encryption keys: status and rotation."),
+    ("botfolio.cli.jobs_cmd", "jobs", "Inspect durable jobs and the dead-letter queue."),
+    ("botfolio.cli.roles_cmd", None, "Run a service role (api, worker, scheduler)."),
+)
+
+
+@app.callback()
+def _root() -> None:
+    """BotFolio command line."""
+
+
+@app.command()
+def version() -> None:
+    """Print the BotFolio version."""
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    for module_name, group, help_text in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        sub: typer.Typer = module.app
+        if group is None:
+            app.registered_commands.extend(sub.registered_commands)
+        else:
+            app.add_typer(sub, name=group, help=help_text)
+
+
+_register()
+
+
+def main() -> None:
+    app()

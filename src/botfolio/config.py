@@ -1,0 +1,165 @@
+"""One typed settings object for every role, read from BOTFOLIO_* env vars and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "BOTFOLIO_"
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr = SecretStr("sqlite+aiosqlite:///./var/botfolio.db")
+    echo: bool = False
+    pool_size: int = 10
+    migrate_on_start: bool = Field(
+        default=False, description="Run `db upgrade` when a role starts."
+    )
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allow_insecure_http: bool = Field(
+        default=False, description="Serve plain HTTP on a non-loopback address."
+    )
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    max_body_bytes: int = 64 * 1024
+    hsts_max_age_seconds: int = 31_536_000
+
+
+class SecuritySettings(BaseModel):
+    field_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Key ring for field encryption: key id -> base64 of 32 random bytes.",
+    )
+    active_key_id: str | None = None
+    blind_index_key: SecretStr | None = None
+    keyring_file: Path = Path("./var/secrets/keyring.json")
+
+
+class AuthSettings(BaseModel):
+    totp_issuer: str = "BotFolio"
+    staff_roles_require_2fa: tuple[str, ...] = ("admin", "operator", "support")
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 900
+    lockout_seconds: int = 900
+    session_ttl_seconds: int = 8 * 3600
+    token_default_ttl_days: int = 90
+    recovery_code_count: int = 10
+
+
+class JobSettings(BaseModel):
+    poll_interval_seconds: float = 0.5
+    lease_seconds: float = 30.0
+    max_attempts: int = 5
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+    concurrency: int = 4
+
+
+class SchedulerSettings(BaseModel):
+    lease_ttl_seconds: float = Field(
+        default=5.0, description="A standby takes over once the holder misses renewals this long."
+    )
+    renew_interval_seconds: float = 1.0
+
+
+class RetentionSettings(BaseModel):
+    audit_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
+    access_log_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    json_output: bool = True
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    environment: str = "development"
+    data_dir: Path = Path("./var")
+    database: DatabaseSettings = DatabaseSettings()
+    api: ApiSettings = ApiSettings()
+    security: SecuritySettings = SecuritySettings()
+    auth: AuthSettings = AuthSettings()
+    jobs: JobSettings = JobSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    retention: RetentionSettings = RetentionSettings()
+    log: LogSettings = LogSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            FileVariantSettingsSource(settings_cls),
+            env_settings,
+        ]
+        config_file = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise FileNotFoundError(
+                    f"{ENV_PREFIX}CONFIG_FILE points at {path}, which is missing"
+                )
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+class FileVariantSettingsSource(PydanticBaseSettingsSource):
+    """`BOTFOLIO_X__Y_FILE=/run/secrets/y` sets `x.y` to the file's content (Docker/K8s secrets)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, path in os.environ.items():
+            if not (name.startswith(ENV_PREFIX) and name.endswith("_FILE")):
+                continue
+            if name == f"{ENV_PREFIX}CONFIG_FILE":
+                continue
+            dotted = name[len(ENV_PREFIX) : -len("_FILE")].lower().split("__")
+            content = Path(path).read_text(encoding="utf-8").strip()
+            _set_nested(values, dotted, content)
+        return values
+
+
+def _set_nested(target: dict[str, Any], keys: list[str], value: str) -> None:
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    target[keys[-1]] = value
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as plain data with every secret replaced by '**********'."""
+    return settings.model_dump(mode="json")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Database plumbing: engine and session factories, column types, migrations."""

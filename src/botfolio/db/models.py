@@ -1,0 +1,16 @@
+"""Imports every domain's ORM models so that metadata (migrations, schema checks) sees all tables."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "botfolio.jobs.models",
+    "botfolio.audit.models",
+    "botfolio.auth.models",
+)
+
+
+def import_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
