@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from botfolio.auth.endpoints import router as auth_router
+from botfolio.ops.endpoints import router as ops_router
+
 
 def all_routers() -> list[APIRouter]:
-    return []
+    return [ops_router, auth_router]

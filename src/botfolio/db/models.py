@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "botfolio.jobs.models",
     "botfolio.audit.models",
     "botfolio.auth.models",
+    "botfolio.market.models",
 )
 
 
