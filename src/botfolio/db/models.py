@@ -9,6 +9,8 @@ MODEL_MODULES = (
     "botfolio.audit.models",
     "botfolio.auth.models",
     "botfolio.market.models",
+    "botfolio.exchanges.models",
+    "botfolio.orders.models",
 )
 
 
