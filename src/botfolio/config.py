@@ -76,6 +76,39 @@ class SchedulerSettings(BaseModel):
     renew_interval_seconds: float = 1.0
 
 
+class VenueSettings(BaseModel):
+    """One venue reachable through CCXT. `base_url` points CCXT elsewhere (our simulator)."""
+
+    ccxt_id: str
+    base_url: str | None = None
+    timeout_ms: int = 10_000
+    requests_per_second: float = 10.0
+    alternate: str | None = Field(
+        default=None, description="HotSwap target for market data while this venue's breaker is open."
+    )
+    symbol_map: dict[str, str] = Field(
+        default_factory=dict, description="Our symbol -> this venue's symbol, where they differ."
+    )
+
+
+class ExchangeSettings(BaseModel):
+    venues: dict[str, VenueSettings] = Field(
+        default_factory=lambda: {
+            "binance": VenueSettings(ccxt_id="binance"),
+            "upbit": VenueSettings(ccxt_id="upbit"),
+        }
+    )
+    unknown_order_grace_seconds: float = 5.0
+    breaker_failure_threshold: int = 5
+    breaker_reset_seconds: float = 30.0
+    read_retry_attempts: int = 3
+    read_retry_max_wait_seconds: float = 2.0
+    redis_url: str | None = Field(
+        default=None, description="Shared rate limits across workers (production); in-memory if unset."
+    )
+    reconcile_interval_seconds: float = 30.0
+
+
 class RetentionSettings(BaseModel):
     audit_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
     access_log_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
@@ -102,6 +135,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     jobs: JobSettings = JobSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    exchanges: ExchangeSettings = ExchangeSettings()
     retention: RetentionSettings = RetentionSettings()
     log: LogSettings = LogSettings()
 
