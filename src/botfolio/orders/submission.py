@@ -19,6 +19,7 @@ from typing import Protocol
 from botfolio.clock import Clock
 from botfolio.db.database import Database
 from botfolio.errors import NotFoundError, TemporaryError
+from botfolio.exchanges.breaker import BreakerOpenError
 from botfolio.exchanges.errors import (
     CredentialsRejectedError,
     OrderNotFoundOnVenueError,
@@ -146,6 +147,9 @@ class OrderSubmitter:
     ) -> OrderStatus:
         try:
             report = await gateway.create_order(command)
+        except BreakerOpenError as exc:
+            await self._release_unsent(order_id)
+            raise OrderStillInFlightError(f"order {order_id} held: {exc.message}") from exc
         except OrderRejectedError as exc:
             if exc.reason is RejectReason.DUPLICATE_CLIENT_ORDER_ID:
                 return await self._mark_unknown(order_id, f"venue reports a duplicate: {exc}")
@@ -157,6 +161,15 @@ class OrderSubmitter:
             await self._gateways.credentials_rejected(account_id, exc.message)
             raise
         return await self._record(order_id, report, outcome="confirmed")
+
+    async def _release_unsent(self, order_id: str) -> None:
+        """The request never left (refused locally): back to NEW, this attempt not counted."""
+        async with self._db.transaction() as session:
+            order = await get_order_for_update(session, order_id)
+            if order is not None and order.status == OrderStatus.SUBMITTING.value:
+                order.status = OrderStatus.NEW.value
+                order.submit_attempts -= 1
+                order.updated_at = self._clock.now()
 
     async def _record(self, order_id: str, report: OrderReport, *, outcome: str) -> OrderStatus:
         async with self._db.transaction() as session:
