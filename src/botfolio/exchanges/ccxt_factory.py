@@ -1,0 +1,57 @@
+"""Building CCXT clients from settings: spot-only options, our retries only, optional base URL.
+
+A `base_url` (for example our simulator on loopback) replaces the scheme and host of every API
+URL CCXT knows for the venue while keeping each path, so CCXT itself runs unmodified.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import ccxt.async_support as ccxt
+
+from botfolio.config import VenueSettings
+from botfolio.errors import ConfigurationError
+
+_SPOT_ONLY: dict[str, dict[str, Any]] = {
+    "binance": {
+        "fetchMarkets": {"types": ["spot"]},
+        "fetchMargins": False,
+        "fetchCurrencies": False,
+        "defaultType": "spot",
+    },
+}
+
+
+def build_ccxt_exchange(venue: VenueSettings, api_key: str = "", secret: str = "") -> Any:
+    exchange_class = getattr(ccxt, venue.ccxt_id, None)
+    if exchange_class is None:
+        raise ConfigurationError(f"CCXT has no exchange {venue.ccxt_id!r}")
+    exchange = exchange_class(
+        {
+            "apiKey": api_key,
+            "secret": secret,
+            "timeout": venue.timeout_ms,
+            "enableRateLimit": False,  # our shared limiter paces requests across workers
+            "options": {**_SPOT_ONLY.get(venue.ccxt_id, {}), "maxRetriesOnFailure": 0},
+        }
+    )
+    if venue.base_url:
+        point_at(exchange, venue.base_url)
+    return exchange
+
+
+def point_at(exchange: Any, base_url: str) -> None:
+    """Rewrite every URL in `exchange.urls['api']` to `base_url` + its original path."""
+    base = base_url.rstrip("/")
+    exchange.urls["api"] = _rewrite(exchange.urls["api"], base)
+
+
+def _rewrite(node: Any, base: str) -> Any:
+    if isinstance(node, str):
+        parts = urlsplit(node.replace("{hostname}", "placeholder.invalid"))
+        return base + parts.path
+    if isinstance(node, dict):
+        return {key: _rewrite(value, base) for key, value in node.items()}
+    return node

@@ -1,0 +1,151 @@
+"""Gateways for accounts and venues, built once per process, sharing one breaker per venue and
+one rate limiter; the place where a credentials rejection turns into a stopped account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from botfolio.audit.service import Actor, record_event
+from botfolio.clock import Clock
+from botfolio.config import ExchangeSettings
+from botfolio.db.database import Database
+from botfolio.errors import ConfigurationError
+from botfolio.exchanges.accounts import (
+    AccountStatus,
+    decrypt_credentials,
+    get_account,
+    mark_credentials_rejected,
+)
+from botfolio.exchanges.breaker import BreakerState, CircuitBreaker
+from botfolio.exchanges.ccxt_factory import build_ccxt_exchange
+from botfolio.exchanges.ccxt_gateway import CcxtGateway
+from botfolio.exchanges.errors import CredentialsRejectedError
+from botfolio.exchanges.incidents import record_incident
+from botfolio.exchanges.port import ExchangeGateway
+from botfolio.exchanges.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from botfolio.exchanges.resilient import ResilientGateway
+from botfolio.logs import get_logger
+from botfolio.security.crypto import FieldCipher
+
+log = get_logger(__name__)
+
+
+class GatewayRegistry:
+    def __init__(
+        self,
+        settings: ExchangeSettings,
+        db: Database,
+        cipher: FieldCipher,
+        clock: Clock,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self._settings = settings
+        self._db = db
+        self._cipher = cipher
+        self._clock = clock
+        self._limiter = limiter or _default_limiter(settings)
+        self._breakers: dict[str, CircuitBreaker] = {}
+        self._by_account: dict[str, ResilientGateway] = {}
+        self._public: dict[str, ResilientGateway] = {}
+
+    def breaker(self, venue: str) -> CircuitBreaker:
+        if venue not in self._breakers:
+            self._breakers[venue] = CircuitBreaker(
+                venue,
+                self._clock,
+                failure_threshold=self._settings.breaker_failure_threshold,
+                reset_after=timedelta(seconds=self._settings.breaker_reset_seconds),
+                listener=self._on_breaker_change,
+            )
+        return self._breakers[venue]
+
+    async def for_account(self, account_id: str) -> ExchangeGateway:
+        cached = self._by_account.get(account_id)
+        if cached is not None:
+            return cached
+        async with self._db.session() as session:
+            account = await get_account(session, account_id)
+            if account.status != AccountStatus.ACTIVE.value:
+                raise CredentialsRejectedError(
+                    f"account {account_id} is {account.status}: {account.status_reason or ''}"
+                )
+            creds = decrypt_credentials(self._cipher, account)
+            venue = account.venue
+        gateway = self._wrap(venue, creds.api_key, creds.secret, key_id=account_id)
+        self._by_account[account_id] = gateway
+        return gateway
+
+    async def for_market_data(self, venue: str) -> ExchangeGateway:
+        """An unauthenticated gateway for public market data."""
+        if venue not in self._public:
+            self._public[venue] = self._wrap(venue, "", "", key_id="public")
+        return self._public[venue]
+
+    async def credentials_rejected(self, account_id: str, reason: str) -> None:
+        await self.forget(account_id)
+        async with self._db.transaction() as session:
+            account = await get_account(session, account_id)
+            changed = await mark_credentials_rejected(session, self._clock, account, reason)
+        if changed:
+            log.warning("exchange.credentials_rejected", account_id=account_id, venue=account.venue)
+
+    async def forget(self, account_id: str) -> None:
+        """Drop a cached gateway (after re-link or rejection) so the next use rebuilds it."""
+        gateway = self._by_account.pop(account_id, None)
+        if gateway is not None:
+            await gateway.close()
+
+    async def close(self) -> None:
+        for gateway in [*self._by_account.values(), *self._public.values()]:
+            await gateway.close()
+        self._by_account.clear()
+        self._public.clear()
+        closer = getattr(self._limiter, "close", None)
+        if closer is not None:
+            await closer()
+
+    def _wrap(self, venue: str, api_key: str, secret: str, *, key_id: str) -> ResilientGateway:
+        venue_settings = self._settings.venues.get(venue)
+        if venue_settings is None:
+            raise ConfigurationError(f"venue {venue!r} is not configured")
+        inner = CcxtGateway(
+            build_ccxt_exchange(venue_settings, api_key, secret), venue=venue, clock=self._clock
+        )
+        return ResilientGateway(
+            inner,
+            self.breaker(venue),
+            self._limiter,
+            api_key_id=key_id,
+            read_attempts=self._settings.read_retry_attempts,
+            read_max_wait=self._settings.read_retry_max_wait_seconds,
+        )
+
+    async def _on_breaker_change(
+        self, venue: str, old: BreakerState, new: BreakerState, reason: str
+    ) -> None:
+        log.warning("exchange.breaker_changed", venue=venue, old=old.value, new=new.value)
+        async with self._db.transaction() as session:
+            await record_incident(
+                session,
+                self._clock,
+                venue=venue,
+                kind=f"breaker_{new.value}",
+                message=reason[:500],
+                details={"from": old.value, "to": new.value},
+            )
+            await record_event(
+                session,
+                self._clock,
+                actor=Actor.system(),
+                action=f"exchange.breaker_{new.value}",
+                target_type="venue",
+                target_id=venue,
+                details={"from": old.value, "reason": reason[:200]},
+            )
+
+
+def _default_limiter(settings: ExchangeSettings) -> RateLimiter:
+    rate = min(v.requests_per_second for v in settings.venues.values()) if settings.venues else 10
+    if settings.redis_url:
+        return RedisRateLimiter(settings.redis_url, rate)
+    return InMemoryRateLimiter(rate)
