@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 
 from botfolio import __version__
 from botfolio.api.errors import install_error_handlers
+from botfolio.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from botfolio.api.observability import ObservabilityMiddleware
 from botfolio.runtime import Runtime
 
 
@@ -23,7 +25,18 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    install_middleware(app, runtime)
     return app
+
+
+def install_middleware(app: FastAPI, runtime: Runtime) -> None:
+    """Outermost first: request id and security headers on every response; then metrics, logs,
+    the access log and the JSON 500 of last resort; then the body size limit, nearest the app."""
+    api = runtime.settings.api
+    # Starlette wraps in reverse order of addition: the last added is the outermost.
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=api.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, runtime=runtime)
+    app.add_middleware(RequestContextMiddleware, hsts_max_age_seconds=api.hsts_max_age_seconds)
 
 
 def _routers() -> list[APIRouter]:
