@@ -7,10 +7,13 @@ import importlib
 MODEL_MODULES = (
     "botfolio.jobs.models",
     "botfolio.audit.models",
+    "botfolio.audit.access",
     "botfolio.auth.models",
     "botfolio.market.models",
     "botfolio.exchanges.models",
     "botfolio.orders.models",
+    "botfolio.notifications.models",
+    "botfolio.alerts.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Operator alerts: rules over the system's own state, severities, routing, acknowledgement, escalation."""
