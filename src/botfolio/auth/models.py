@@ -8,6 +8,7 @@ hashes of high-entropy random values. An e-mail is found through its keyed blind
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +21,11 @@ from botfolio.db.base import Base
 
 ID = String(36)
 HASH = String(64)
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
 
 
 class User(Base):

@@ -1,0 +1,47 @@
+"""argon2id password hashing: verification, rehash when parameters change, a dummy for timing."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+_ONE_TIME_ALPHABET = string.ascii_letters + string.digits
+
+
+class Passwords:
+    """Wraps one argon2 PasswordHasher so its parameters can be set (and changed) in one place."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or PasswordHasher()
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self.hasher.check_needs_rehash(password_hash)
+
+    def burn_time(self, password: str) -> None:
+        """Verify against a dummy hash so an unknown e-mail costs as much time as a known one."""
+        self.verify(_dummy_hash(self.hasher), password)
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
+def one_time_password() -> str:
+    """A random password shown once to whoever creates the account; the user should change it."""
+    return "".join(secrets.choice(_ONE_TIME_ALPHABET) for _ in range(20))
