@@ -1,0 +1,103 @@
+"""Paging candles in from a venue through a small protocol the exchange gateway will implement.
+
+The gateway is not written here: anything with `fetch_ohlcv(symbol, timeframe, since, limit)`
+plugs in. Only closed candles are kept (a venue's newest candle is still forming), and a page that
+does not move the cursor forward ends the loop, so a misbehaving venue cannot spin it forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from botfolio.clock import ensure_utc
+from botfolio.errors import ValidationFailedError
+from botfolio.market.candles import Candle
+from botfolio.market.repository import SeriesKey, latest_candle_time, upsert_candles
+from botfolio.market.timeframes import parse_timeframe
+
+DEFAULT_PAGE_LIMIT = 500
+
+
+class CandleFetcher(Protocol):
+    async def fetch_ohlcv(
+        self, symbol: str, timeframe: str, since: datetime, limit: int
+    ) -> list[Candle]:
+        """Up to `limit` candles opening at or after `since`, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    series: SeriesKey
+    pages: int
+    candles_received: int
+    rows_changed: int
+    last_open_time: datetime | None
+
+
+async def iter_candle_pages(
+    fetcher: CandleFetcher,
+    series: SeriesKey,
+    since: datetime,
+    now: datetime,
+    *,
+    limit: int = DEFAULT_PAGE_LIMIT,
+) -> AsyncIterator[list[Candle]]:
+    """Pages of closed candles with `since <= open_time`, until the venue has no newer ones."""
+    step = parse_timeframe(series.timeframe)
+    cursor, now = ensure_utc(since), ensure_utc(now)
+    while cursor + step <= now:
+        page = await fetcher.fetch_ohlcv(series.symbol, series.timeframe, cursor, limit)
+        closed = [c for c in page if cursor <= c.open_time and c.open_time + step <= now]
+        _refuse_inconsistent(series, closed)
+        if not closed:
+            return
+        yield closed
+        next_cursor = max(c.open_time for c in closed) + step
+        if next_cursor <= cursor:
+            return
+        cursor = next_cursor
+
+
+def _refuse_inconsistent(series: SeriesKey, candles: list[Candle]) -> None:
+    bad = [c for c in candles if not c.is_consistent()]
+    if bad:
+        raise ValidationFailedError(
+            f"{series.venue} sent {len(bad)} inconsistent {series.symbol} candle(s), "
+            f"first at {bad[0].open_time.isoformat()}; nothing from that page was stored",
+            venue=series.venue,
+            symbol=series.symbol,
+        )
+
+
+async def fetch_candles(
+    session: AsyncSession,
+    fetcher: CandleFetcher,
+    series: SeriesKey,
+    now: datetime,
+    *,
+    since: datetime | None = None,
+    limit: int = DEFAULT_PAGE_LIMIT,
+) -> FetchResult:
+    """Fetch and upsert candles from `since` (default: after the newest stored) until `now`."""
+    if since is None:
+        latest = await latest_candle_time(session, series)
+        if latest is None:
+            raise ValidationFailedError(
+                f"no stored {series.symbol} {series.timeframe} candles on {series.venue}: "
+                "give a start time for the first fetch"
+            )
+        since = latest + parse_timeframe(series.timeframe)
+    pages = received = changed = 0
+    last: datetime | None = None
+    async for page in iter_candle_pages(fetcher, series, since, now, limit=limit):
+        pages += 1
+        received += len(page)
+        changed += await upsert_candles(session, series, page)
+        last = max(c.open_time for c in page)
+    return FetchResult(series, pages, received, changed, last)
