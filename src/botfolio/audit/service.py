@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from botfolio.audit.models import AuditEvent
-from botfolio.clock import Clock
+from botfolio.audit.models import CHAIN_HEAD_ROW_ID, AuditChainHead, AuditEvent
+from botfolio.clock import Clock, ensure_utc
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 0x0B0F_A0D1  # pg_advisory_xact_lock key that serialises appends to the chain
 _SECRET_MARKERS = ("password", "secret", "token", "totp", "recovery", "api_key", "code")
+HASHED_FIELDS = (
+    "id",
+    "occurred_at",
+    "actor_id",
+    "action",
+    "target_type",
+    "target_id",
+    "source_ip",
+    "details",
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,15 @@ class Actor:
     @classmethod
     def system(cls) -> Actor:
         return cls(user_id=None, source_ip=None)
+
+
+@dataclass(frozen=True)
+class ChainTip:
+    """The newest link of the chain: the next event gets `last_id + 1` and links to `last_hash`."""
+
+    last_id: int
+    last_hash: str
+    from_head_row: bool
 
 
 async def record_event(
@@ -44,49 +64,77 @@ async def record_event(
     """Append one event to the chain, inside the caller's transaction.
 
     Appends are serialised (an advisory lock on PostgreSQL; SQLite's write lock, taken at BEGIN,
-    does the same), so the chain never forks.
+    does the same), so the chain never forks. The chain head row moves in the same transaction.
     """
-    clean = _without_secrets(details or {})
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    last = (
-        await session.execute(
-            select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-        )
-    ).first()
-    prev_hash = last.hash if last else GENESIS_HASH
-    next_id = (last.id + 1) if last else 1
+    # A JSON round trip stores exactly what was hashed (non-string keys, Decimals, ...).
+    clean = json.loads(json.dumps(_without_secrets(details or {}), default=str))
+    await lock_chain(session)
+    tip = await chain_tip(session)
     event = AuditEvent(
-        id=next_id,
-        occurred_at=clock.now(),
+        id=tip.last_id + 1,
+        occurred_at=ensure_utc(clock.now()),
         actor_id=actor.user_id,
         action=action,
         target_type=target_type,
         target_id=target_id,
         source_ip=actor.source_ip,
         details=clean,
-        prev_hash=prev_hash,
+        prev_hash=tip.last_hash,
     )
     event.hash = event_hash(event)
     session.add(event)
     await session.flush()
+    await _move_head(session, event, had_head=tip.from_head_row)
     return event
+
+
+async def lock_chain(session: AsyncSession) -> None:
+    """Serialise writers of the chain (appends, purges) until the caller's transaction ends."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+
+
+async def chain_tip(session: AsyncSession) -> ChainTip:
+    """Where the next event links: the head row, else the newest event (older databases)."""
+    head = (
+        await session.execute(
+            select(AuditChainHead.last_id, AuditChainHead.last_hash).where(
+                AuditChainHead.id == CHAIN_HEAD_ROW_ID
+            )
+        )
+    ).first()
+    if head is not None:
+        return ChainTip(head.last_id, head.last_hash, from_head_row=True)
+    last = (
+        await session.execute(
+            select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        )
+    ).first()
+    if last is None:
+        return ChainTip(0, GENESIS_HASH, from_head_row=False)
+    return ChainTip(last.id, last.hash, from_head_row=False)
+
+
+async def _move_head(session: AsyncSession, event: AuditEvent, *, had_head: bool) -> None:
+    values = {"last_id": event.id, "last_hash": event.hash, "updated_at": event.occurred_at}
+    if had_head:
+        statement = update(AuditChainHead).where(AuditChainHead.id == CHAIN_HEAD_ROW_ID)
+        await session.execute(statement.values(**values))
+    else:
+        await session.execute(insert(AuditChainHead).values(id=CHAIN_HEAD_ROW_ID, **values))
 
 
 def event_hash(event: AuditEvent) -> str:
     """SHA-256 over the previous hash and the canonical JSON of every field that matters."""
-    payload = {
-        "id": event.id,
-        "occurred_at": _iso(event.occurred_at),
-        "actor_id": event.actor_id,
-        "action": event.action,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "source_ip": event.source_ip,
-        "details": event.details,
-    }
+    return chain_hash(event.prev_hash, {name: getattr(event, name) for name in HASHED_FIELDS})
+
+
+def chain_hash(prev_hash: str, fields: Mapping[Any, Any]) -> str:
+    """The hash of one link from its stored fields; verification recomputes it from rows."""
+    payload = {name: fields[name] for name in HASHED_FIELDS}
+    payload["occurred_at"] = _iso(ensure_utc(fields["occurred_at"]))
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((event.prev_hash + canonical).encode("utf-8")).hexdigest()
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
 def _iso(moment: datetime) -> str:
