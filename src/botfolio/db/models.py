@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "botfolio.orders.models",
     "botfolio.notifications.models",
     "botfolio.alerts.models",
+    "botfolio.predictions.models",
 )
 
 

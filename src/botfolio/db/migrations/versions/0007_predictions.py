@@ -1,0 +1,20 @@
+"""model registry, predictions and their scores, queued prediction requests
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  # placeholder: filled in by the prediction-engine work
+
+
+def downgrade() -> None:
+    pass
