@@ -1,0 +1,1 @@
+"""The Binance spot REST dialect of the simulator."""

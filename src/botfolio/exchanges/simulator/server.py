@@ -1,0 +1,142 @@
+"""Runs the simulator: one uvicorn server per venue dialect, in the caller's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import uvicorn
+from fastapi import FastAPI
+
+from botfolio.clock import Clock, SystemClock
+from botfolio.exchanges.simulator.binance.app import create_binance_app
+from botfolio.exchanges.simulator.clock import SimulatorClock
+from botfolio.exchanges.simulator.config import SimulatorConfig, VenueConfig
+from botfolio.exchanges.simulator.context import VenueContext
+from botfolio.exchanges.simulator.control import create_account
+from botfolio.exchanges.simulator.control_client import SimulatorControl
+from botfolio.exchanges.simulator.factory import RulesFor, binance_rules, build_venue, upbit_rules
+from botfolio.exchanges.simulator.faults import FaultBook
+from botfolio.exchanges.simulator.upbit.app import create_upbit_app
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCredential:
+    venue: str
+    api_key: str
+    secret: str
+
+
+@dataclass(slots=True)
+class RunningSimulator:
+    """Handles to a started simulator; URLs are `http://host:port` with no path."""
+
+    binance_url: str
+    upbit_url: str
+    control_token: str
+    clock: SimulatorClock
+    binance: VenueContext
+    upbit: VenueContext
+
+    def credentials(self) -> list[DemoCredential]:
+        return [
+            DemoCredential(name, a.api_key, a.secret)
+            for name, ctx in (("binance", self.binance), ("upbit", self.upbit))
+            for a in ctx.venue.accounts.values()
+        ]
+
+    def control(self, venue: str = "binance") -> SimulatorControl:
+        """An HTTP client for /_sim on that venue's port (the clock is shared by both)."""
+        url = self.binance_url if venue == "binance" else self.upbit_url
+        return SimulatorControl(url, self.control_token)
+
+
+def start_time(config: SimulatorConfig, wall_clock: Clock) -> datetime:
+    """Market time starts at the configured moment or at the current minute."""
+    if config.start is not None:
+        return config.start.astimezone(UTC)
+    return wall_clock.now().replace(second=0, microsecond=0)
+
+
+def build_contexts(
+    config: SimulatorConfig, wall_clock: Clock, token: str
+) -> tuple[SimulatorClock, VenueContext, VenueContext]:
+    clock = SimulatorClock(start_time(config, wall_clock), speed=config.speed)
+    contexts = [
+        _context(name, venue_config, rules, config, clock, wall_clock, token)
+        for name, venue_config, rules in (
+            ("binance", config.binance, binance_rules),
+            ("upbit", config.upbit, upbit_rules),
+        )
+    ]
+    return clock, contexts[0], contexts[1]
+
+
+def _context(
+    name: str,
+    venue_config: VenueConfig,
+    rules: RulesFor,
+    config: SimulatorConfig,
+    clock: SimulatorClock,
+    wall_clock: Clock,
+    token: str,
+) -> VenueContext:
+    venue = build_venue(name, venue_config, config, clock, rules)
+    ctx = VenueContext(
+        venue=venue,
+        wall_clock=wall_clock,
+        control_token=token,
+        faults=FaultBook(seed=config.seed),
+    )
+    for spec in venue_config.accounts:
+        account = create_account(ctx, spec)
+        ctx.initial_accounts.append(spec.model_copy(update={"secret": account.secret}))
+    return ctx
+
+
+@asynccontextmanager
+async def run_simulator(
+    config: SimulatorConfig | None = None, wall_clock: Clock | None = None
+) -> AsyncIterator[RunningSimulator]:
+    """Serve both dialects on loopback until the block exits (port 0 = a free port)."""
+    config = config or SimulatorConfig()
+    token = config.control_token or secrets.token_urlsafe(24)
+    clock, binance, upbit = build_contexts(config, wall_clock or SystemClock(), token)
+    async with (
+        _serve(create_binance_app(binance), binance, config.host, config.binance.port) as b_url,
+        _serve(create_upbit_app(upbit), upbit, config.host, config.upbit.port) as u_url,
+    ):
+        yield RunningSimulator(b_url, u_url, token, clock, binance, upbit)
+
+
+@asynccontextmanager
+async def _serve(app: FastAPI, ctx: VenueContext, host: str, port: int) -> AsyncIterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            http=ctx.connections.protocol_class(),
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.005)
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

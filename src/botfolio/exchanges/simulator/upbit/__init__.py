@@ -1,0 +1,1 @@
+"""The Upbit (KRW markets) REST dialect of the simulator."""
