@@ -6,12 +6,16 @@ Nothing here is global: each role (api, worker, scheduler, CLI command, test) bu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from botfolio.clock import Clock, SystemClock
 from botfolio.config import Settings
 from botfolio.db.database import Database
 from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import load_keyring
+
+if TYPE_CHECKING:
+    from botfolio.exchanges.registry import GatewayRegistry
 
 
 @dataclass
@@ -20,6 +24,18 @@ class Runtime:
     db: Database
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
+    _gateways: GatewayRegistry | None = field(default=None, init=False, repr=False)
+
+    @property
+    def gateways(self) -> GatewayRegistry:
+        """Exchange gateways for this process, built on first use (breakers, rate limits)."""
+        if self._gateways is None:
+            from botfolio.exchanges.registry import GatewayRegistry
+
+            self._gateways = GatewayRegistry(
+                self.settings.exchanges, self.db, self.cipher, self.clock
+            )
+        return self._gateways
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
@@ -31,4 +47,6 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        if self._gateways is not None:
+            await self._gateways.close()
         await self.db.dispose()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from botfolio.auth.endpoints import router as auth_router
+from botfolio.exchanges.endpoints import router as exchanges_router
 from botfolio.ops.endpoints import router as ops_router
 
 
 def all_routers() -> list[APIRouter]:
-    return [ops_router, auth_router]
+    return [ops_router, auth_router, exchanges_router]

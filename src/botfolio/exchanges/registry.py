@@ -149,3 +149,27 @@ def _default_limiter(settings: ExchangeSettings) -> RateLimiter:
     if settings.redis_url:
         return RedisRateLimiter(settings.redis_url, rate)
     return InMemoryRateLimiter(rate)
+
+
+async def check_credentials(
+    settings: ExchangeSettings, venue: str, api_key: str, secret: str, clock: Clock
+) -> float:
+    """Call the venue with these credentials (a balance read); return the latency in ms.
+
+    Raises CredentialsRejectedError when the venue refuses them, VenueUnavailableError when it
+    cannot be reached. Nothing is stored.
+    """
+    import time
+
+    venue_settings = settings.venues.get(venue)
+    if venue_settings is None:
+        raise ConfigurationError(f"venue {venue!r} is not configured")
+    gateway = CcxtGateway(
+        build_ccxt_exchange(venue_settings, api_key, secret), venue=venue, clock=clock
+    )
+    started = time.perf_counter()
+    try:
+        await gateway.fetch_balances()
+    finally:
+        await gateway.close()
+    return (time.perf_counter() - started) * 1000
