@@ -23,6 +23,11 @@ COMMAND_MODULES: tuple[tuple[str, str | None, str], ...] = (
     ("botfolio.cli.audit_cmd", "audit", "Verify the audit chain; apply retention."),
     ("botfolio.cli.keys_cmd", "keys", "Field-encryption keys: status and rotation."),
     ("botfolio.cli.jobs_cmd", "jobs", "Inspect durable jobs and the dead-letter queue."),
+    (
+        "botfolio.cli.exchanges_cmd",
+        "exchanges",
+        "Linked exchange accounts and the failure history.",
+    ),
     ("botfolio.cli.data_cmd", "data", "Market data: import, fetch, quality checks."),
     ("botfolio.cli.model_cmd", "model", "Prediction models: train, list, promote, roll back."),
     ("botfolio.cli.simulator_cmd", None, "The local exchange simulator."),
