@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import unicodedata
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,8 +29,12 @@ class DecryptionError(OperationalError):
 
 
 class FieldCipher:
-    def __init__(self, ring: KeyRing) -> None:
+    """`reload`, when given, re-reads the ring once on an unknown key id: a process started
+    before a rotation can then read values written under the new key without a restart."""
+
+    def __init__(self, ring: KeyRing, *, reload: Callable[[], KeyRing] | None = None) -> None:
         self.ring = ring
+        self._reload = reload
 
     def encrypt(self, plaintext: str, *, table: str, column: str, row_id: str) -> str:
         key_id = self.ring.active_key_id
@@ -42,6 +47,9 @@ class FieldCipher:
     def decrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
         key_id, blob = _split(token)
         key = self.ring.keys.get(key_id)
+        if key is None and self._reload is not None:
+            self.ring = self._reload()
+            key = self.ring.keys.get(key_id)
         if key is None:
             raise DecryptionError(f"unknown key id {key_id!r} for {table}.{column}")
         raw = base64.b64decode(blob)

@@ -8,6 +8,7 @@ in production a missing key ring is a configuration error.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
@@ -95,13 +96,53 @@ def load_keyring(settings: Settings) -> KeyRing:
 
 
 def save_keyring(ring: KeyRing, path: Path) -> None:
-    """Write atomically with owner-only permissions."""
+    """Write atomically with owner-only permissions, flushed to disk before it replaces the old."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(ring.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(path)
+    _fsync_directory(path.parent)
+
+
+def keys_come_from_settings(settings: Settings) -> bool:
+    """True when the ring is configured through settings/env, which BotFolio never rewrites."""
+    return bool(settings.security.field_keys)
+
+
+def add_active_key_to_file(path: Path, key_id: str | None = None) -> KeyRing:
+    """Add a fresh key to the ring file and make it active; every older key stays readable.
+
+    The read-modify-write holds an exclusive lock on a sibling lock file, so two rotations at
+    once cannot each drop the other's key (which would make its ciphertexts unreadable).
+    """
+    if not path.is_file():
+        raise ConfigurationError(f"no key-ring file at {path}")
+    lock_path = path.with_suffix(".lock")
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        ring = KeyRing.from_json(path.read_text(encoding="utf-8")).with_new_active_key(key_id)
+        save_keyring(ring, path)
+        return ring
+    finally:
+        os.close(fd)
+
+
+def encode_key(raw: bytes) -> str:
+    """A key in the form `security.field_keys` takes (base64)."""
+    return _b64(raw)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _b64(raw: bytes) -> str:

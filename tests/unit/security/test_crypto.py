@@ -41,3 +41,31 @@ def test_blind_index_is_normalised_and_keyed() -> None:
     assert a.blind_index("alice@example.com", purpose="email") != b.blind_index(
         "alice@example.com", purpose="email"
     )
+
+
+def test_decrypt_when_key_id_unknown_reloads_ring_once() -> None:
+    """A process started before a rotation reads values written under the new key."""
+    old_ring = KeyRing.generate()
+    new_ring = old_ring.with_new_active_key("k2")
+    token = FieldCipher(new_ring).encrypt("v", table="t", column="c", row_id="1")
+    reloads: list[int] = []
+
+    def _reload() -> KeyRing:
+        reloads.append(1)
+        return new_ring
+
+    stale = FieldCipher(old_ring, reload=_reload)
+
+    assert stale.decrypt(token, table="t", column="c", row_id="1") == "v"
+    assert stale.ring.active_key_id == "k2"
+    assert len(reloads) == 1
+
+
+def test_decrypt_when_key_id_unknown_even_after_reload_fails() -> None:
+    ring = KeyRing.generate()
+    token = FieldCipher(ring.with_new_active_key("k9")).encrypt(
+        "v", table="t", column="c", row_id="1"
+    )
+
+    with pytest.raises(DecryptionError):
+        FieldCipher(ring, reload=lambda: ring).decrypt(token, table="t", column="c", row_id="1")
