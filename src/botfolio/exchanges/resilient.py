@@ -125,7 +125,7 @@ class ResilientGateway:
     async def _read(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._read_attempts),
-            wait=wait_exponential_jitter(initial=0.05, max=self._read_max_wait),
+            wait=wait_exponential_jitter(multiplier=0.05, max=self._read_max_wait),
             retry=retry_if_exception(_worth_retrying),
             reraise=True,
         )

@@ -83,8 +83,10 @@ class OrderSubmitter:
                 return await self._status(order_id)
             command, account_id, was_in_flight = claimed
             gateway = await self._gateways.for_account(account_id)
-            if was_in_flight and not await self._needs_resubmission(order_id, command, gateway):
-                return await self._status(order_id)
+            if was_in_flight:
+                if not await self._needs_resubmission(order_id, command, gateway):
+                    return await self._status(order_id)
+                continue  # back to NEW: claim it again so SUBMITTING is committed first
             status = await self._send(order_id, command, account_id, gateway)
             if status is not OrderStatus.NEW:
                 return status
