@@ -139,8 +139,9 @@ def check(
 
 def _print_reports(reports: list[tuple[SeriesKey, QualityReport]], limit: int) -> None:
     table = Table(title="Market data anomalies")
-    for column in ("venue", "symbol", "timeframe", "at", "kind", "reason"):
-        table.add_column(column)
+    for column in ("venue", "symbol", "timeframe", "at", "kind"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("reason")
     shown = 0
     for series, report in reports:
         for anomaly in report.anomalies[: max(limit - shown, 0)]:

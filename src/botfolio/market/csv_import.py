@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -164,3 +164,16 @@ def _check_candle(candle: Candle) -> None:
         <= candle.high
     ):
         raise ValueError("open and close must lie within [low, high]")
+
+
+def write_candle_file(path: Path, candles: Iterable[Candle]) -> int:
+    """Write candles in the format `read_candle_file` reads (exact decimal text, UTC `Z` times)."""
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REQUIRED_COLUMNS)
+        for c in candles:
+            stamp = c.open_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            writer.writerow([stamp, c.open, c.high, c.low, c.close, c.volume])
+            count += 1
+    return count
