@@ -20,6 +20,7 @@ _SPOT_ONLY: dict[str, dict[str, Any]] = {
         "fetchMargins": False,
         "fetchCurrencies": False,
         "defaultType": "spot",
+        "fetchOpenOrders": {"warnWithoutSymbol": False},
     },
 }
 

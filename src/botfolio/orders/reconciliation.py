@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from botfolio.clock import Clock
 from botfolio.db.database import Database
 from botfolio.exchanges.accounts import get_account
-from botfolio.exchanges.errors import OrderNotFoundOnVenueError
+from botfolio.exchanges.errors import OrderNotFoundOnVenueError, VenueUnavailableError
 from botfolio.exchanges.incidents import record_incident
 from botfolio.exchanges.port import ClientOrderId, ExchangeGateway
 from botfolio.logs import get_logger
@@ -38,10 +38,11 @@ class ReconciliationReport:
     fills_applied: int = 0
     still_in_flight: list[str] = field(default_factory=list)
     unknown_venue_orders: list[str] = field(default_factory=list)
+    venue_unreachable: bool = False
 
     @property
     def in_agreement(self) -> bool:
-        return not self.still_in_flight and not self.unknown_venue_orders
+        return not (self.still_in_flight or self.unknown_venue_orders or self.venue_unreachable)
 
 
 class Reconciler:
@@ -58,12 +59,25 @@ class Reconciler:
         gateway = await self._gateways.for_account(account_id)
         async with self._db.session() as session:
             orders = list(await orders_to_reconcile(session, account_id))
-        for order in orders:
-            if OrderStatus(order.status).is_in_flight:
-                await self._settle(order, report)
-            else:
-                await self._refresh(order, gateway, report)
-        await self._find_unknown_venue_orders(account_id, gateway, report)
+        try:
+            for order in orders:
+                if OrderStatus(order.status).is_in_flight:
+                    await self._settle(order, report)
+                else:
+                    await self._refresh(order, gateway, report)
+            await self._find_unknown_venue_orders(account_id, gateway, report)
+        except VenueUnavailableError as exc:
+            # Cannot compare with a venue we cannot reach: stay blocked until we can.
+            report.venue_unreachable = True
+            report.still_in_flight.extend(
+                o.client_order_id
+                for o in orders
+                if OrderStatus(o.status).is_in_flight
+                and o.client_order_id not in report.still_in_flight
+            )
+            log.warning(
+                "orders.reconciliation_venue_unreachable", account_id=account_id, error=exc.message
+            )
         await self._record_verdict(account_id, report)
         return report
 
@@ -120,6 +134,7 @@ class Reconciler:
             reason = (
                 f"reconciliation: {len(report.still_in_flight)} order(s) unsettled, "
                 f"{len(report.unknown_venue_orders)} venue order(s) not placed by BotFolio"
+                + (", venue unreachable" if report.venue_unreachable else "")
             )
             if account.trading_blocked_reason != reason:
                 await record_incident(
