@@ -1,0 +1,191 @@
+"""The public use cases: queue a notification in the caller's transaction, read, retry.
+
+Other domains call `queue_notification` inside the transaction that records their event; the
+notification row and its first delivery job commit (or roll back) with that event. Nothing here
+commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from botfolio.clock import Clock
+from botfolio.db.ids import new_id
+from botfolio.errors import ConflictError, NotFoundError, ValidationFailedError
+from botfolio.jobs.service import enqueue
+from botfolio.logs import get_logger
+from botfolio.notifications import repository
+from botfolio.notifications.events import DEFAULT_LANGUAGE, render
+from botfolio.notifications.models import ChannelKind, Notification, NotificationStatus
+from botfolio.notifications.repository import FailureFilter
+
+log = get_logger(__name__)
+
+DELIVER_KIND = "notifications.deliver"
+DELIVER_JOB_MAX_ATTEMPTS = 20
+DEDUP_KEY_MAX = 200
+DATA_MAX_BYTES = 16 * 1024
+
+
+def deliver_job_key(notification_id: str, step: int) -> str:
+    return f"{DELIVER_KIND}:{notification_id}:{step}"
+
+
+async def queue_notification(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    user_id: str,
+    event: str,
+    data: dict[str, Any],
+    dedup_key: str,
+    channel_kinds: Sequence[str] | None = None,
+) -> Notification:
+    """Write a notification and its first delivery job in the caller's transaction.
+
+    The same `dedup_key` twice (a retried event) returns the first notification and adds
+    nothing, so a user is never told twice. `channel_kinds` limits delivery to those kinds
+    (operator pages); by default the user's own fallback order decides.
+    """
+    _validate(event, data, dedup_key, channel_kinds)
+    profile = await repository.get_profile(session, user_id)
+    language = profile.language if profile else DEFAULT_LANGUAGE
+    message = render(event, data, language)
+    now = clock.now()
+    values = {
+        "id": new_id(),
+        "user_id": user_id,
+        "event": event,
+        "dedup_key": dedup_key,
+        "language": language,
+        "title": message.title,
+        "body": message.body,
+        "data": data,
+        "channel_kinds": list(channel_kinds) if channel_kinds is not None else None,
+        "status": NotificationStatus.QUEUED.value,
+        "plan": None,
+        "plan_index": 0,
+        "channel_attempts": 0,
+        "step": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    notification = await repository.insert_unless_dedup_key_exists(session, values)
+    if notification is None:
+        existing = await repository.by_dedup_key(session, dedup_key)
+        if existing is None:
+            raise ConflictError("dedup key was taken concurrently; retry", dedup_key=dedup_key)
+        log.debug(
+            "notification.deduplicated", notification_id=existing.id, notification_event=event
+        )
+        return existing
+    await enqueue_step(session, clock, notification.id, 0)
+    log.info("notification.queued", notification_id=notification.id, notification_event=event)
+    return notification
+
+
+async def enqueue_step(
+    session: AsyncSession,
+    clock: Clock,
+    notification_id: str,
+    step: int,
+    *,
+    run_after: datetime | None = None,
+) -> None:
+    """The job for one delivery step; keyed by step, so a re-run cannot queue a step twice."""
+    await enqueue(
+        session,
+        DELIVER_KIND,
+        {"notification_id": notification_id, "step": step},
+        idempotency_key=deliver_job_key(notification_id, step),
+        run_after=run_after,
+        max_attempts=DELIVER_JOB_MAX_ATTEMPTS,
+        clock=clock,
+    )
+
+
+def _validate(
+    event: str, data: dict[str, Any], dedup_key: str, channel_kinds: Sequence[str] | None
+) -> None:
+    if not 0 < len(dedup_key) <= DEDUP_KEY_MAX:
+        raise ValidationFailedError(f"dedup_key must be 1..{DEDUP_KEY_MAX} characters")
+    try:
+        encoded = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailedError(
+            "notification data must be plain JSON; pass Decimals and times as strings"
+        ) from exc
+    if len(encoded.encode()) > DATA_MAX_BYTES:
+        raise ValidationFailedError(f"notification data exceeds {DATA_MAX_BYTES} bytes")
+    for kind in channel_kinds or ():
+        if kind not in set(ChannelKind):
+            raise ValidationFailedError(f"unknown channel kind {kind!r}", kind=kind)
+    render(event, data, DEFAULT_LANGUAGE)  # unknown events are refused here, not at delivery
+
+
+async def list_for_user(
+    session: AsyncSession, user_id: str, *, limit: int = 50
+) -> Sequence[Notification]:
+    """The user's notifications, newest first: the in-app inbox (every notification is in it)."""
+    if not 1 <= limit <= 500:
+        raise ValidationFailedError("limit must be between 1 and 500")
+    return await repository.notifications_of(session, user_id, limit=limit)
+
+
+async def list_failures(session: AsyncSession, flt: FailureFilter) -> Sequence[Notification]:
+    if not 1 <= flt.limit <= 1000:
+        raise ValidationFailedError("limit must be between 1 and 1000")
+    return await repository.failures(session, flt)
+
+
+async def retry_notification(
+    session: AsyncSession, clock: Clock, notification_id: str
+) -> Notification:
+    """Put a dead-lettered notification back on its whole fallback plan (recomputed)."""
+    notification = await repository.get_notification(session, notification_id)
+    if notification is None:
+        raise NotFoundError(f"no notification {notification_id}", notification_id=notification_id)
+    if notification.status != NotificationStatus.DEAD:
+        raise ConflictError(
+            f"notification {notification_id} is {notification.status}; only dead ones are retried",
+            notification_id=notification_id,
+        )
+    step = notification.step
+    now = clock.now()
+    moved = await repository.advance(
+        session,
+        notification_id,
+        step,
+        status=NotificationStatus.QUEUED.value,
+        plan=None,
+        plan_index=0,
+        channel_attempts=0,
+        next_attempt_at=now,
+        dead_at=None,
+        updated_at=now,
+    )
+    if not moved:
+        raise ConflictError(
+            "the notification changed meanwhile; retry", notification_id=notification_id
+        )
+    await enqueue_step(session, clock, notification_id, step + 1)
+    log.info("notification.retried", notification_id=notification_id)
+    refreshed = await repository.get_notification(session, notification_id)
+    assert refreshed is not None  # noqa: S101 - we just updated it in this transaction
+    return refreshed
+
+
+async def retry_many(
+    session: AsyncSession, clock: Clock, notification_ids: Sequence[str]
+) -> list[Notification]:
+    if not 1 <= len(notification_ids) <= 1000:
+        raise ValidationFailedError("retry between 1 and 1000 notifications at a time")
+    return [
+        await retry_notification(session, clock, nid) for nid in dict.fromkeys(notification_ids)
+    ]
