@@ -63,9 +63,23 @@ def test_audit_verify_cli_when_clean_prints_ok_and_head(db_url: str, in_tmp_dir:
     assert "head 5:" in result.output
 
 
-def test_audit_verify_cli_when_row_tampered_exits_nonzero_naming_id(
+def test_audit_verify_cli_when_row_deleted_exits_nonzero_naming_id(
+    db_url: str, in_tmp_dir: Path
+) -> None:
+    asyncio.run(_setup(db_url, 6, "DELETE FROM audit_events WHERE id = 4"))
+
+    result = _invoke(db_url, "verify")
+
+    assert result.exit_code == 1
+    assert "event 4" in result.output
+    assert "missing" in result.output
+
+
+@pytest.mark.slow
+def test_audit_verify_executable_when_row_tampered_exits_nonzero_naming_id(
     db_url: str, tmp_path: Path
 ) -> None:
+    """The installed `botfolio` entry point, as an operator or a cron job runs it."""
     asyncio.run(_setup(db_url, 5, "UPDATE audit_events SET actor_id = 'someone-else' WHERE id = 3"))
 
     result = subprocess.run(

@@ -10,7 +10,11 @@ from sqlalchemy import text
 from botfolio.db.database import Database
 from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import KeyRing
-from botfolio.security.registry import register_encrypted_column, unregister_encrypted_column
+from botfolio.security.registry import (
+    EncryptedColumn,
+    register_encrypted_column,
+    unregister_encrypted_column,
+)
 from botfolio.security.rotation import (
     RotationProgress,
     key_usage,
@@ -128,3 +132,33 @@ async def test_reencrypt_column_when_old_key_is_active_again_rotates_back(
 
     assert outcome.reencrypted == ROWS
     assert (await key_usage(db, back, [SCRATCH]))[SCRATCH] == {"k1": ROWS, "k2": 0}
+
+
+async def test_reencrypt_column_when_id_column_is_integer_named_pk_binds_to_it(
+    db: Database, keyring: KeyRing
+) -> None:
+    spec = EncryptedColumn("zz_rotation_int_ids", "phone_encrypted", id_column="pk")
+    cipher = FieldCipher(keyring)
+    async with db.transaction() as session:
+        await session.execute(text(f"DROP TABLE IF EXISTS {spec.table}"))
+        await session.execute(
+            text(f"CREATE TABLE {spec.table} (pk INTEGER PRIMARY KEY, {spec.column} TEXT)")
+        )
+        for pk in (2, 10, 11):  # 10 sorts before 2 as text: ordering must stay numeric
+            token = cipher.encrypt(
+                f"+8210{pk}", table=spec.table, column=spec.column, row_id=str(pk)
+            )
+            await session.execute(
+                text(f"INSERT INTO {spec.table} (pk, {spec.column}) VALUES (:pk, :v)"),  # noqa: S608
+                {"pk": pk, "v": token},
+            )
+    new_cipher = FieldCipher(keyring.with_new_active_key("k2"))
+    try:
+        outcome = await reencrypt_column(db, new_cipher, spec, batch_size=1)
+        usage = await key_usage(db, new_cipher, [spec])
+    finally:
+        async with db.transaction() as session:
+            await session.execute(text(f"DROP TABLE IF EXISTS {spec.table}"))
+
+    assert (outcome.reencrypted, outcome.failed) == (3, 0)
+    assert usage[spec] == {"k1": 0, "k2": 3}
