@@ -147,3 +147,28 @@ class AppFactory:
         transport = httpx.ASGITransport(app=app_with_test_routes(runtime))
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
             yield http
+
+
+@pytest.fixture
+def tcp_proxy_class() -> type[TcpProxy]:
+    return TcpProxy
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """In-process CLI runs: no inherited BOTFOLIO_* variables, fresh settings, and the root log
+    handlers put back (a command configures logging onto the runner's stderr)."""
+    import logging
+    import os
+
+    from botfolio.config import get_settings
+
+    for name in [n for n in os.environ if n.startswith("BOTFOLIO_")]:
+        monkeypatch.delenv(name)
+    root = logging.getLogger()
+    before = list(root.handlers)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+    for handler in [h for h in root.handlers if h not in before]:
+        root.removeHandler(handler)
