@@ -46,11 +46,14 @@ def train(
         typer.Option(help="Train from candle CSV files (ETH_BTC-5m.csv) instead of the database."),
     ] = None,
     horizon: Annotated[int, typer.Option(help="Forecast horizon in candles.")] = 12,
+    execution_lag: Annotated[
+        int, typer.Option(help="Candles between the signal and the start of the target return.")
+    ] = 0,
     folds: Annotated[int, typer.Option(help="Walk-forward validation folds.")] = 4,
     holdout: Annotated[float, typer.Option(help="Share of the newest data held out.")] = 0.3,
     top_k: Annotated[int, typer.Option(help="Basket size of the ranking backtest.")] = 3,
     rounds: Annotated[int, typer.Option(help="LightGBM boosting rounds.")] = 150,
-    threads: Annotated[int, typer.Option(help="LightGBM threads.")] = 2,
+    threads: Annotated[int, typer.Option(help="LightGBM threads (more only on idle cores).")] = 1,
 ) -> None:
     """Train with walk-forward validation, print the metrics and write the artifact to --out."""
     from botfolio.predictions.artifacts import save_artifact
@@ -61,6 +64,7 @@ def train(
         config = TrainingConfig(
             timeframe=timeframe,
             horizon=horizon,
+            execution_lag=execution_lag,
             folds=folds,
             holdout_fraction=holdout,
             top_k=top_k,

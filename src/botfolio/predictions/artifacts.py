@@ -42,6 +42,7 @@ class ModelMetadata(BaseModel):
     feature_names: list[str]
     timeframe: str
     horizon: int
+    execution_lag: int
     symbols: list[str]
     data_start: str
     data_end: str
@@ -71,6 +72,7 @@ def metadata_for(result: TrainingResult, model_text: str) -> ModelMetadata:
         feature_names=list(FEATURE_NAMES),
         timeframe=config.timeframe,
         horizon=config.horizon,
+        execution_lag=config.execution_lag,
         symbols=result.symbols,
         data_start=result.data_start.isoformat(),
         data_end=result.data_end.isoformat(),

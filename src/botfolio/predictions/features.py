@@ -89,9 +89,13 @@ def _volume_z(volume: pd.DataFrame, window: int) -> pd.DataFrame:
     return ((level - rolling.mean()) / spread.where(spread > 0)).astype("float64")
 
 
-def forward_log_returns(panel: MarketPanel, horizon: int) -> pd.Series:
-    """The target: log(close[t + horizon] / close[t]); NaN where either close is unknown."""
+def forward_log_returns(panel: MarketPanel, horizon: int, execution_lag: int = 0) -> pd.Series:
+    """The target: log(close[t + lag + horizon] / close[t + lag]); NaN where a close is unknown.
+
+    With `execution_lag` = 1 the return starts at the next candle's close, as a bot deciding on
+    candle t can trade no earlier; it removes the bid-ask bounce of candle t from the target.
+    """
     logs = log_close(panel)
-    forward = logs.shift(-horizon) - logs
+    forward = logs.shift(-(horizon + execution_lag)) - logs.shift(-execution_lag)
     long = to_long({"target": forward}, keep=panel.close.notna())
     return long["target"].astype("float64")

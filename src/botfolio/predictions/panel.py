@@ -69,7 +69,7 @@ def _wide(candles: Mapping[str, pd.DataFrame], column: str) -> pd.DataFrame:
     for symbol, frame in candles.items():
         unique = frame[~frame.index.duplicated(keep="first")]
         series[symbol] = unique[column].astype("float64")
-    wide = pd.concat(series, axis=1).sort_index()
+    wide = pd.concat(series, axis=1, sort=True)
     wide.columns.name = SYMBOL_LEVEL
     wide.index = pd.DatetimeIndex(wide.index, name=INDEX_NAME)
     return wide
