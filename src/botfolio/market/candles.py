@@ -48,20 +48,21 @@ def candles_to_frame(candles: Iterable[Candle]) -> pd.DataFrame:
 
 
 def frame_to_candles(frame: pd.DataFrame) -> list[Candle]:
-    """Candles from a frame of Decimal (or decimal-text) values; floats are refused upstream."""
+    """Candles from a frame of Decimal (or decimal-text) values; float frames are refused."""
     return [
-        Candle(
-            open_time=moment.to_pydatetime(),
-            open=Decimal(str(row[0])),
-            high=Decimal(str(row[1])),
-            low=Decimal(str(row[2])),
-            close=Decimal(str(row[3])),
-            volume=Decimal(str(row[4])),
-        )
+        Candle(moment.to_pydatetime(), *(_exact(value) for value in row))
         for moment, row in zip(
             frame.index, frame[list(OHLCV_COLUMNS)].itertuples(index=False), strict=True
         )
     ]
+
+
+def _exact(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        raise TypeError("candle frames for storage hold Decimal values, not floats")
+    return Decimal(str(value))
 
 
 def numeric_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -145,6 +145,7 @@ class SyntheticMarket:
         self._close = np.array([float(p) for p in self.config.prices()])
         self._trend_sign = np.ones(n)
         self._regime = Regime.CALM
+        self._last_bar: dict[str, Candle] | None = None
         self._next_open = floor_to_timeframe(ensure_utc(self.config.start), self.config.timeframe)
 
     @property
@@ -159,6 +160,11 @@ class SyntheticMarket:
     @property
     def next_open_time(self) -> datetime:
         return self._next_open
+
+    @property
+    def last_bar(self) -> dict[str, Candle] | None:
+        """The bar served last (its closes are the current prices), or None before the first."""
+        return self._last_bar
 
     def next_candles(self) -> dict[str, Candle]:
         """The next bar of every symbol (they share one open time), advancing the market."""
@@ -177,6 +183,7 @@ class SyntheticMarket:
         }
         self._close = closes
         self._next_open += self._step
+        self._last_bar = candles
         return candles
 
     def candles_until(self, moment: datetime) -> list[dict[str, Candle]]:

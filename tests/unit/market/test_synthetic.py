@@ -84,6 +84,8 @@ def test_candles_until_serves_only_closed_bars_once() -> None:
     assert [bar["BTC/USDT"].open_time.minute for bar in first] == [0, 5]
     assert again == []
     assert [bar["BTC/USDT"].open_time.minute for bar in later] == [10]
+    assert market.last_bar == later[-1]
+    assert market.next_open_time == start + timedelta(minutes=15)
 
 
 def test_prices_when_initial_prices_given_start_there() -> None:
