@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from botfolio.exchanges.simulator.config import SimulatorConfig, load_accounts_file
-from botfolio.exchanges.simulator.server import RunningSimulator, run_simulator
+if TYPE_CHECKING:
+    from botfolio.exchanges.simulator.config import SimulatorConfig
+    from botfolio.exchanges.simulator.server import RunningSimulator
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -37,6 +39,9 @@ def simulator(
     ] = None,
 ) -> None:
     """Run the exchange simulator until interrupted; prints URLs, control token and demo keys."""
+    # Imported here so that every other `botfolio` command starts without the web stack.
+    from botfolio.exchanges.simulator.config import SimulatorConfig, load_accounts_file
+
     config = SimulatorConfig(host=host, speed=speed, seed=seed, csv_dir=csv_dir)
     config.binance.port, config.upbit.port = binance_port, upbit_port
     if start is not None:
@@ -55,8 +60,11 @@ def simulator(
 
 
 async def _serve_forever(config: SimulatorConfig) -> None:
+    from botfolio.exchanges.simulator.server import run_simulator
+
     async with run_simulator(config) as sim:
         _print_banner(sim)
+        sys.stdout.flush()
         await asyncio.Event().wait()
 
 

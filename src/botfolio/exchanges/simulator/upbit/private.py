@@ -33,6 +33,7 @@ from botfolio.exchanges.simulator.upbit.errors import (
     jwt_verification,
     validation,
 )
+from botfolio.exchanges.simulator.upbit.public import bounded_int
 
 _KINDS = {"limit": OrderKind.LIMIT, "price": OrderKind.MARKET, "market": OrderKind.MARKET}
 _TIME_IN_FORCE = {"ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}
@@ -124,7 +125,7 @@ def private_router(ctx: VenueContext) -> APIRouter:
         venue.catch_up()
         orders = venue.account_orders(account.api_key, params.get("market") or None)
         closed = [o for o in reversed(orders) if not o.status.is_open]
-        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        limit = bounded_int(params.get("limit"), "limit", default=100, maximum=1000)
         return [wire.order(o, fee, with_trades=False) for o in closed[:limit]]
 
     return router

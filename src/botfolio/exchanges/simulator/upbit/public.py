@@ -54,11 +54,20 @@ def public_router(ctx: VenueContext) -> APIRouter:
     @router.get("/orderbook")
     async def orderbooks(request: Request) -> list[dict[str, Any]]:
         names = _markets(venue, request.query_params.get("markets"))
-        levels = min(int(request.query_params.get("count") or 15), 30)
+        levels = bounded_int(request.query_params.get("count"), "count", default=15, maximum=30)
         now = venue.catch_up()
         return [wire.orderbook(venue.market(n).rules, venue.book(n), now, levels) for n in names]
 
     return router
+
+
+def bounded_int(raw: str | None, name: str, *, default: int, maximum: int) -> int:
+    """A positive count capped at `maximum`; junk is a validation error, not a crash."""
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise validation(f"{name} does not have a valid value")
+    return max(1, min(int(raw), maximum))
 
 
 def _markets(venue: Venue, raw: str | None) -> list[str]:
@@ -79,7 +88,7 @@ def _candles(venue: Venue, query: dict[str, str], unit: int) -> list[dict[str, A
     interval = timedelta(minutes=unit)
     if interval < market.source.interval or interval % market.source.interval:
         raise validation(f"{unit}m candles are finer than this market's data")
-    count = max(1, min(int(query.get("count") or 1), 200))
+    count = bounded_int(query.get("count"), "count", default=1, maximum=200)
     candles: list[Candle] = venue.candles(name, interval)
     if query.get("to"):
         until = _parse_to(query["to"])
