@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from botfolio.api.errors import unexpected_error_response
 from botfolio.api.middleware import request_id_of
+from botfolio.audit.access import record_access
 from botfolio.logs import get_logger
 from botfolio.ops.metrics import (
     ACCESS_LOG_WRITE_FAILURES,
@@ -108,8 +109,6 @@ class ObservabilityMiddleware:
 
 
 async def _record(runtime: Runtime, served: ServedRequest) -> None:
-    from botfolio.audit.access import record_access
-
     async with runtime.db.transaction() as session:
         await record_access(
             session,

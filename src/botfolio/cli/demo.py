@@ -1,4 +1,4 @@
-"""`botfolio demo`: the API and every background role that exists, in one process, on SQLite.
+"""`botfolio demo`: the API, a worker and the scheduler in one process, on SQLite under ./var.
 
 The demo is re-runnable: the schema is upgraded in place and the demo admin is created once;
 its credentials are kept in `<data_dir>/demo-credentials.json` (mode 0600) for the next run.
@@ -8,32 +8,50 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import os
+import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import uvicorn
+
 from botfolio.api.app import create_app
 from botfolio.api.server import ServeOptions, build_server
+from botfolio.audit.service import Actor
+from botfolio.auth import users
+from botfolio.auth.context import AuthContext
+from botfolio.auth.permissions import Role
 from botfolio.cli.common import console
+from botfolio.cli.workers_cmd import build_job_registry, build_periodic_tasks
 from botfolio.config import Settings
 from botfolio.db import migrate
+from botfolio.errors import NotFoundError
+from botfolio.jobs.scheduler import Scheduler
+from botfolio.jobs.worker import Worker
 from botfolio.runtime import Runtime
 
 Step = Callable[[], None]
-BackgroundRole = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
 
 DEMO_HOST = "127.0.0.1"
+DEMO_ADMIN_EMAIL = "admin@demo.botfolio.invalid"
 CREDENTIALS_FILE = "demo-credentials.json"
+ROLE_STOP_GRACE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
 class DemoCredentials:
     email: str
     password: str
+
+
+@dataclass(frozen=True)
+class BackgroundRole:
+    name: str
+    run: Callable[[], Coroutine[Any, Any, None]]
+    request_stop: Callable[[], None]
 
 
 def prepare(settings: Settings) -> None:
@@ -43,78 +61,112 @@ def prepare(settings: Settings) -> None:
 
 
 async def run(settings: Settings, *, port: int, duration: float | None) -> None:
-    """Serve until Ctrl-C (uvicorn handles the signal) or until `duration` seconds have passed."""
+    """Serve until Ctrl-C (uvicorn handles the signal) or until `duration` seconds have passed.
+
+    The background roles get a runtime of their own: the API's is closed by its lifespan.
+    """
     options = ServeOptions(host=DEMO_HOST, port=port)
-    background_runtime = Runtime.from_settings(settings)
-    credentials = await ensure_demo_admin(background_runtime, settings.data_dir)
-    server = build_server(create_app(Runtime.from_settings(settings)), options)
-    stop = asyncio.Event()
-    roles = background_roles()
-    tasks: list[asyncio.Task[None]] = [
-        asyncio.create_task(role(background_runtime, stop)) for role in roles.values()
-    ]
-    if duration is not None:
-        tasks.append(asyncio.create_task(_exit_after(server, duration)))
-    print_banner(options, credentials, tuple(roles))
+    roles_runtime = Runtime.from_settings(settings)
+    tasks: list[asyncio.Task[None]] = []
+    roles: list[BackgroundRole] = []
     try:
+        credentials = await ensure_demo_admin(roles_runtime, settings.data_dir)
+        server = build_server(create_app(Runtime.from_settings(settings)), options)
+        roles = background_roles(roles_runtime)
+        tasks = [asyncio.create_task(role.run(), name=role.name) for role in roles]
+        helpers = [_announce_when_started(server, options, credentials, roles)]
+        if duration is not None:
+            helpers.append(_exit_after(server, duration))
+        tasks += [asyncio.create_task(helper) for helper in helpers]
         await server.serve()
     finally:
-        stop.set()
-        await _finish(tasks)
-        await background_runtime.close()
+        await _stop(roles, tasks)
+        await roles_runtime.close()
 
 
-async def _exit_after(server: Any, seconds: float) -> None:
+def background_roles(runtime: Runtime) -> list[BackgroundRole]:
+    worker = Worker(runtime.db, build_job_registry(runtime), runtime.settings.jobs, runtime.clock)
+    scheduler = Scheduler(
+        runtime.db, build_periodic_tasks(runtime), runtime.settings.scheduler, runtime.clock
+    )
+    return [
+        BackgroundRole("worker", worker.run, worker.request_stop),
+        BackgroundRole("scheduler", scheduler.run, scheduler.request_stop),
+    ]
+
+
+async def _stop(roles: list[BackgroundRole], tasks: list[asyncio.Task[None]]) -> None:
+    """Ask the roles to stop (running jobs finish or are released), then cancel what is left."""
+    for role in roles:
+        role.request_stop()
+    if tasks:
+        _done, pending = await asyncio.wait(tasks, timeout=ROLE_STOP_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _exit_after(server: uvicorn.Server, seconds: float) -> None:
     await asyncio.sleep(seconds)
     server.should_exit = True
 
 
-async def _finish(tasks: list[asyncio.Task[None]]) -> None:
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+async def _announce_when_started(
+    server: uvicorn.Server,
+    options: ServeOptions,
+    credentials: DemoCredentials | None,
+    roles: list[BackgroundRole],
+) -> None:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+        await asyncio.sleep(0.05)
+    print_banner(options, credentials, tuple(role.name for role in roles))
 
 
 def print_banner(
     options: ServeOptions, credentials: DemoCredentials | None, roles: tuple[str, ...]
 ) -> None:
-    console.print(f"BotFolio demo: API at {options.base_url}  (OpenAPI: {options.base_url}/docs)")
+    lines = [
+        f"BotFolio demo: API at {options.base_url}  (OpenAPI: {options.base_url}/docs)",
+        f"running in this process: api, {', '.join(roles)}",
+    ]
     if credentials is None:
-        console.print("user accounts are not part of this build yet: no demo login")
+        lines.append(f"demo admin {DEMO_ADMIN_EMAIL}: its password is no longer stored here")
     else:
-        console.print(f"demo admin: {credentials.email} / {credentials.password}")
-    console.print(f"background roles: {', '.join(roles) or 'none in this build yet'}")
-    console.print("press Ctrl-C to stop")
+        lines.append(f"demo admin: {credentials.email} / {credentials.password}")
+        lines.append("(an admin enrolls TOTP two-factor authentication at first login)")
+    lines.append("press Ctrl-C to stop")
+    for line in lines:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 async def ensure_demo_admin(runtime: Runtime, data_dir: Path) -> DemoCredentials | None:
-    """Create the demo admin once (when the users service exists); later runs reuse it."""
-    create = _optional_attribute("botfolio.auth.demo", "ensure_demo_admin")
-    if create is None:
-        return None
-    stored = _load_credentials(data_dir / CREDENTIALS_FILE)
-    credentials: DemoCredentials = await create(runtime, stored)
-    _save_credentials(data_dir / CREDENTIALS_FILE, credentials)
-    return credentials
+    """Create the demo admin on the first run; later runs reuse it and its stored password.
 
-
-def background_roles() -> dict[str, BackgroundRole]:
-    """The worker and the scheduler, when the jobs work provides their entry points."""
-    found = {
-        "worker": _optional_attribute("botfolio.jobs.worker", "run_worker"),
-        "scheduler": _optional_attribute("botfolio.jobs.scheduler", "run_scheduler"),
-    }
-    return {name: role for name, role in found.items() if role is not None}
-
-
-def _optional_attribute(module_name: str, attribute: str) -> Any:
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, attribute, None)
+    None when the account exists but its credentials file was deleted (reset it with
+    `botfolio users`): a password is never recovered, only replaced.
+    """
+    path = data_dir / CREDENTIALS_FILE
+    stored = _load_credentials(path)
+    ctx = AuthContext.from_runtime(runtime)
+    async with runtime.db.transaction() as session:
+        try:
+            await users.find_by_email(session, ctx, DEMO_ADMIN_EMAIL)
+        except NotFoundError:
+            password = stored.password if stored else secrets.token_urlsafe(18)
+            await users.create_user(
+                session,
+                ctx,
+                email=DEMO_ADMIN_EMAIL,
+                role=Role.ADMIN,
+                password=password,
+                actor=Actor.system(),
+            )
+            stored = DemoCredentials(DEMO_ADMIN_EMAIL, password)
+    if stored is not None:
+        _save_credentials(path, stored)
+    return stored
 
 
 def _load_credentials(path: Path) -> DemoCredentials | None:

@@ -11,7 +11,7 @@ import typer
 from botfolio.api.app import create_app
 from botfolio.api.server import ServeOptions, build_server, check_transport_security
 from botfolio.cli import demo
-from botfolio.cli.common import err_console, load_settings
+from botfolio.cli.common import console, err_console, load_settings
 from botfolio.config import Settings
 from botfolio.db import migrate
 from botfolio.errors import BotfolioError
@@ -71,7 +71,10 @@ def demo_command(
     """Run the whole service in one process on the embedded default (SQLite under ./var)."""
     settings = load_settings()
     _exit_on_error(lambda: demo.prepare(settings))
-    asyncio.run(demo.run(settings, port=port, duration=duration))
+    try:
+        asyncio.run(demo.run(settings, port=port, duration=duration))
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once everything has shut down
+        console.print("demo stopped")
 
 
 def _exit_on_error(step: demo.Step) -> None:
