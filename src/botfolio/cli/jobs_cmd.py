@@ -47,9 +47,11 @@ def list_jobs(
             jobs = await service.list_jobs(
                 session, state=state.value if state else None, kind=kind, limit=limit
             )
-        table = Table(title=f"jobs ({len(jobs)} shown)")
-        for column in ("id", "kind", "state", "attempts", "run after", "updated", "last error"):
-            table.add_column(column, overflow="fold" if column == "id" else "ellipsis")
+        table = Table(title=f"jobs ({len(jobs)} shown; `botfolio jobs show ID` for details)")
+        table.add_column("id", no_wrap=True, min_width=36)
+        for column, width in (("kind", 12), ("state", 9), ("attempts", 9), ("run after", 19)):
+            table.add_column(column, no_wrap=True, min_width=width)
+        table.add_column("last error", overflow="ellipsis")
         for job in jobs:
             table.add_row(
                 job.id,
@@ -57,7 +59,6 @@ def list_jobs(
                 job.state,
                 _attempts(job),
                 _when(job.run_after),
-                _when(job.updated_at),
                 _preview(job.last_error),
             )
         console.print(table)
