@@ -166,13 +166,12 @@ def _usage_table(usage: dict[EncryptedColumn, dict[str, int]]) -> Table:
 
 def _report_table(report: RotationReport) -> Table:
     table = Table(title=f"re-encryption under {report.active_key_id}")
-    for heading in ("column", "re-encrypted", "changed meanwhile", "failed", "first failed ids"):
+    for heading in ("column", "re-encrypted", "failed", "first failed ids"):
         table.add_column(heading)
     for outcome in report.columns:
         table.add_row(
             outcome.column.name,
             str(outcome.reencrypted),
-            str(outcome.changed_meanwhile),
             str(outcome.failed),
             ", ".join(outcome.failed_row_ids[:5]),
         )

@@ -1,9 +1,9 @@
 """Key rotation: re-encrypt every registered column's values that are not under the active key.
 
-Online by design: each batch is its own short transaction, readers keep working throughout
-because old key ids stay in the ring, and each value is swapped only if it still holds the
-ciphertext that was read (compare-and-set), so a concurrent write is never overwritten with an
-older value. Selecting only values not under the active key makes a run idempotent, and an
+Online by design: each batch is its own short transaction that locks only its own rows, readers
+keep working throughout because old key ids stay in the ring, and each value is swapped only
+where it still holds the ciphertext that was read, so a concurrent write is never overwritten
+with an older value. Selecting only values not under the active key makes a run idempotent, and an
 interrupted run resumes where it stopped by simply running again.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, TableClause, column, func, select, table, update
+from sqlalchemy import ColumnElement, TableClause, bindparam, column, func, select, table, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +45,6 @@ class ColumnRotation:
 
     column: EncryptedColumn
     reencrypted: int = 0
-    changed_meanwhile: int = 0
     failed: int = 0
     failed_row_ids: list[str] = field(default_factory=list)
 
@@ -145,28 +144,39 @@ async def _reencrypt_batch(
     after: Any,
     batch_size: int,
 ) -> tuple[int, Any]:
+    """Lock the batch's rows (PostgreSQL; SQLite's write lock is taken at BEGIN), then swap them.
+
+    Readers are never blocked; a writer of one of these rows waits for this short transaction.
+    """
     query = (
         select(target.row_id, target.value)
         .where(_stale(target, cipher.ring.active_key_id))
         .order_by(target.row_id)
         .limit(batch_size)
+        .with_for_update()
     )
     if after is not None:
         query = query.where(target.row_id > after)
     rows = (await session.execute(query)).all()
-    for row_id, token in rows:
-        await _reencrypt_value(session, cipher, target, outcome, row_id, token)
+    swaps = [
+        swap
+        for row_id, token in rows
+        if (swap := _reencrypted(cipher, target, outcome, row_id, token)) is not None
+    ]
+    if swaps:
+        statement = (
+            update(target.table)
+            .where(target.row_id == bindparam("b_id"), target.value == bindparam("b_old"))
+            .values({target.spec.column: bindparam("b_new")})
+        )
+        await session.execute(statement, swaps)
+        outcome.reencrypted += len(swaps)
     return len(rows), (rows[-1][0] if rows else after)
 
 
-async def _reencrypt_value(
-    session: AsyncSession,
-    cipher: FieldCipher,
-    target: _Target,
-    outcome: ColumnRotation,
-    row_id: Any,
-    token: str,
-) -> None:
+def _reencrypted(
+    cipher: FieldCipher, target: _Target, outcome: ColumnRotation, row_id: Any, token: str
+) -> dict[str, Any] | None:
     bound = {"table": target.spec.table, "column": target.spec.column, "row_id": str(row_id)}
     try:
         fresh = cipher.encrypt(cipher.decrypt(token, **bound), **bound)
@@ -174,16 +184,8 @@ async def _reencrypt_value(
         outcome.failed += 1
         if len(outcome.failed_row_ids) < MAX_FAILED_IDS_KEPT:
             outcome.failed_row_ids.append(str(row_id))
-        return
-    result = await session.execute(
-        update(target.table)
-        .where(target.row_id == row_id, target.value == token)
-        .values({target.spec.column: fresh})
-    )
-    if cast(CursorResult[Any], result).rowcount == 1:
-        outcome.reencrypted += 1
-    else:
-        outcome.changed_meanwhile += 1
+        return None
+    return {"b_id": row_id, "b_old": token, "b_new": fresh}
 
 
 async def key_usage(
