@@ -42,7 +42,7 @@ class ModelMetadata(BaseModel):
     feature_names: list[str]
     timeframe: str
     horizon: int
-    execution_lag: int
+    execution_lag: int = 0  # absent from artifacts written before the option existed
     symbols: list[str]
     data_start: str
     data_end: str
