@@ -125,7 +125,8 @@ async def change_status(
         await _end_access(session, ctx, user)
     else:
         user.locked_until, user.failed_login_count = None, 0
-    await _audit(session, ctx, actor, f"users.{status.value}", user)
+    action = "users.disabled" if status is UserStatus.DISABLED else "users.enabled"
+    await _audit(session, ctx, actor, action, user)
 
 
 async def reset_two_factor(
