@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 from botfolio.cli.main import app
 from botfolio.clock import ManualClock
 from botfolio.config import get_settings
+from botfolio.db import migrate
 from botfolio.db.database import Database
 
 from .chain_helpers import append_events, execute_sql
@@ -76,10 +77,14 @@ def test_audit_verify_cli_when_row_deleted_exits_nonzero_naming_id(
 
 
 @pytest.mark.slow
-def test_audit_verify_executable_when_row_tampered_exits_nonzero_naming_id(
-    db_url: str, tmp_path: Path
-) -> None:
-    """The installed `botfolio` entry point, as an operator or a cron job runs it."""
+def test_audit_verify_executable_when_row_tampered_exits_nonzero_naming_id(tmp_path: Path) -> None:
+    """The installed `botfolio` entry point, as an operator or a cron job runs it.
+
+    Once, on a SQLite database of its own: starting the CLI costs seconds, and both backends are
+    covered in-process above.
+    """
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
+    migrate.upgrade(db_url)
     asyncio.run(_setup(db_url, 5, "UPDATE audit_events SET actor_id = 'someone-else' WHERE id = 3"))
 
     result = subprocess.run(
