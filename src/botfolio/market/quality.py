@@ -159,7 +159,8 @@ def _spikes(frame: pd.DataFrame, timeframe: str, config: QualityConfig) -> list[
     grid = pd.date_range(frame.index[0], frame.index[-1], freq=pandas_frequency(timeframe))
     returns = np.log(close.reindex(grid)).diff()
     history = returns.shift(1).rolling(config.spike_window, min_periods=config.spike_min_periods)
-    deviation = (returns - history.mean()) / history.std()
+    spread = history.std()
+    deviation = (returns - history.mean()) / spread.where(spread > 0)  # a flat past has no sigma
     flagged = deviation[deviation.abs() > config.spike_sigmas]
     return [
         Anomaly(

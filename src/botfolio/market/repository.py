@@ -52,19 +52,20 @@ async def upsert_candles(
     Rows whose values are already stored are left untouched (the update has a WHERE clause), so
     re-importing the same data writes nothing and reports 0.
     """
-    insert = _dialect_insert(session)
+    insert = _dialect_insert(session)(_candles)
+    excluded = insert.excluded
+    statement = insert.on_conflict_do_update(
+        index_elements=["venue", "symbol", "timeframe", "open_time"],
+        set_={column: excluded[column] for column in OHLCV_COLUMNS},
+        where=or_(*(_candles.c[col] != excluded[col] for col in OHLCV_COLUMNS)),
+    ).returning(_candles.c.open_time)
     changed = 0
     for start in range(0, len(candles), UPSERT_CHUNK_ROWS):
         chunk = candles[start : start + UPSERT_CHUNK_ROWS]
-        statement = insert(_candles).values([_candle_values(series, c) for c in chunk])
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["venue", "symbol", "timeframe", "open_time"],
-            set_={column: excluded[column] for column in OHLCV_COLUMNS},
-            where=or_(*(_candles.c[col] != excluded[col] for col in OHLCV_COLUMNS)),
-        )
-        result = await session.execute(statement)
-        changed += max(int(getattr(result, "rowcount", 0) or 0), 0)
+        # One compiled statement, many parameter sets: SQLAlchemy batches them into multi-row
+        # VALUES ("insertmanyvalues"); RETURNING yields only the rows inserted or really updated.
+        result = await session.execute(statement, [_candle_values(series, c) for c in chunk])
+        changed += len(result.all())
         if on_chunk is not None:
             on_chunk(len(chunk))
     return changed

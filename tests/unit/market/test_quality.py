@@ -124,3 +124,10 @@ def test_assess_when_feed_is_stale_reports_it() -> None:
 def test_assess_when_frame_is_empty_is_not_ok() -> None:
     report = assess(clean_frame().iloc[:0], "5m", START)
     assert not report.ok and report.anomalies[0].kind is AnomalyKind.NO_DATA
+
+
+def test_assess_when_price_was_flat_does_not_divide_by_zero_sigma() -> None:
+    frame = clean_frame()
+    frame[["open", "high", "low", "close"]] = Decimal(1)
+    frame.loc[frame.index[-1], ["high", "close"]] = Decimal("1.0001")
+    assert kinds(frame) == set()
