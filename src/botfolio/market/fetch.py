@@ -7,9 +7,10 @@ does not move the cursor forward ends the loop, so a misbehaving venue cannot sp
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,44 @@ class CandleFetcher(Protocol):
     ) -> list[Candle]:
         """Up to `limit` candles opening at or after `since`, oldest first."""
         ...
+
+
+class CandleLike(Protocol):
+    """Any venue candle type with these attributes (the exchange port's `Candle` is one)."""
+
+    @property
+    def open_time(self) -> datetime: ...
+    @property
+    def open(self) -> Decimal: ...
+    @property
+    def high(self) -> Decimal: ...
+    @property
+    def low(self) -> Decimal: ...
+    @property
+    def close(self) -> Decimal: ...
+    @property
+    def volume(self) -> Decimal: ...
+
+
+class CandleGateway(Protocol):
+    """The candle part of the exchange gateway port (`ExchangeGateway.fetch_candles`)."""
+
+    async def fetch_candles(
+        self, symbol: str, timeframe: str, since: datetime | None = None, limit: int | None = None
+    ) -> Sequence[CandleLike]: ...
+
+
+class GatewayCandleFetcher:
+    """Adapts the exchange gateway to `CandleFetcher`, so `fetch_candles` can page a real venue."""
+
+    def __init__(self, gateway: CandleGateway) -> None:
+        self._gateway = gateway
+
+    async def fetch_ohlcv(
+        self, symbol: str, timeframe: str, since: datetime, limit: int
+    ) -> list[Candle]:
+        rows = await self._gateway.fetch_candles(symbol, timeframe, since, limit)
+        return [Candle(r.open_time, r.open, r.high, r.low, r.close, r.volume) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ The same `SyntheticMarket` serves whole DataFrames (`generate_frames`) and an in
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
@@ -225,6 +227,56 @@ class SyntheticMarket:
                 Decimal(volume).quantize(self._volume_scale, ROUND_CEILING), self._volume_scale
             ),
         )
+
+
+class SyntheticCandleFeed:
+    """Per-symbol candle histories over one shared `SyntheticMarket`, advanced by a clock.
+
+    Each `source(symbol)` has the shape of the exchange simulator's `CandleSource`
+    (`interval`, `closed_candles(until)`): asking any symbol for candles up to `until` advances
+    the whole market, so the symbols stay correlated and in step. Start the market `history`
+    candles before the clock to give the simulator a past to serve.
+    """
+
+    def __init__(self, market: SyntheticMarket) -> None:
+        self.market = market
+        self._history: dict[str, list[Candle]] = {symbol: [] for symbol in market.symbols}
+
+    @property
+    def interval(self) -> timedelta:
+        return parse_timeframe(self.market.config.timeframe)
+
+    def advance(self, until: datetime) -> None:
+        for bar in self.market.candles_until(until):
+            for symbol, candle in bar.items():
+                self._history[symbol].append(candle)
+
+    def closed_candles(self, symbol: str, until: datetime) -> Sequence[Candle]:
+        """Every candle of `symbol` closed at or before `until`, oldest first."""
+        self.advance(until)
+        history = self._history[symbol]
+        last_open = ensure_utc(until) - self.interval
+        return history[: bisect.bisect_right(history, last_open, key=lambda c: c.open_time)]
+
+    def source(self, symbol: str) -> SyntheticSymbolSource:
+        if symbol not in self._history:
+            raise ValidationFailedError(f"the synthetic market has no symbol {symbol}")
+        return SyntheticSymbolSource(self, symbol)
+
+
+@dataclass(frozen=True)
+class SyntheticSymbolSource:
+    """One symbol of a `SyntheticCandleFeed`, shaped like the simulator's `CandleSource`."""
+
+    feed: SyntheticCandleFeed
+    symbol: str
+
+    @property
+    def interval(self) -> timedelta:
+        return self.feed.interval
+
+    def closed_candles(self, until: datetime) -> Sequence[Candle]:
+        return self.feed.closed_candles(self.symbol, until)
 
 
 def generate_frames(

@@ -8,7 +8,7 @@ import pytest
 
 from botfolio.errors import ValidationFailedError
 from botfolio.market.candles import Candle, frame_to_candles
-from botfolio.market.fetch import iter_candle_pages
+from botfolio.market.fetch import GatewayCandleFetcher, iter_candle_pages
 from botfolio.market.repository import SeriesKey
 from botfolio.market.synthetic import SyntheticMarketConfig, generate_frames
 
@@ -84,3 +84,28 @@ async def test_iter_candle_pages_when_venue_sends_bad_candle_refuses_the_page() 
     venue = ReplayVenue([candles[0], bad, candles[2]])
     with pytest.raises(ValidationFailedError, match="inconsistent"):
         await collect(venue, START + timedelta(hours=1), limit=10)
+
+
+async def test_gateway_candle_fetcher_pages_through_a_gateway_shaped_object() -> None:
+    candles = history(12)
+
+    class GatewayLike:
+        async def fetch_candles(
+            self,
+            symbol: str,
+            timeframe: str,
+            since: datetime | None = None,
+            limit: int | None = None,
+        ) -> list[Candle]:
+            assert since is not None and limit is not None
+            return [c for c in candles if c.open_time >= since][:limit]
+
+    fetcher = GatewayCandleFetcher(GatewayLike())
+    pages = [
+        page
+        async for page in iter_candle_pages(
+            fetcher, SERIES, START, START + timedelta(hours=2), limit=5
+        )
+    ]
+    assert [len(p) for p in pages] == [5, 5, 2]
+    assert [c for p in pages for c in p] == candles

@@ -13,6 +13,7 @@ from botfolio.errors import ValidationFailedError
 from botfolio.market.candles import numeric_frame
 from botfolio.market.synthetic import (
     Regime,
+    SyntheticCandleFeed,
     SyntheticMarket,
     SyntheticMarketConfig,
     generate_frames,
@@ -109,3 +110,19 @@ def test_prices_when_initial_prices_given_start_there() -> None:
 def test_config_when_invalid_is_refused(overrides: dict[str, object]) -> None:
     with pytest.raises(ValidationFailedError):
         SyntheticMarketConfig(**overrides)  # type: ignore[arg-type]
+
+
+def test_candle_feed_when_symbols_are_read_apart_stays_in_step() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    feed = SyntheticCandleFeed(SyntheticMarket(SyntheticMarketConfig(start=start), seed=5))
+    btc, eth = feed.source("BTC/USDT"), feed.source("ETH/USDT")
+    early = btc.closed_candles(start + timedelta(minutes=12))
+    later = eth.closed_candles(start + timedelta(minutes=30))
+    assert [c.open_time.minute for c in early] == [0, 5]
+    assert [c.open_time.minute for c in later] == [0, 5, 10, 15, 20, 25]
+    assert len(btc.closed_candles(start + timedelta(minutes=12))) == 2  # the past does not move
+    frames = generate_frames(SyntheticMarketConfig(start=start), seed=5, bars=6)
+    assert [c.close for c in later] == list(frames["ETH/USDT"]["close"])
+    assert btc.interval == timedelta(minutes=5)
+    with pytest.raises(ValidationFailedError):
+        feed.source("XRP/USDT")
