@@ -21,7 +21,6 @@ class Account:
     api_key: str
     secret: str
     balances: dict[str, Balance] = field(default_factory=dict)
-    expired: bool = False
 
     def balance(self, asset: str) -> Balance:
         return self.balances.setdefault(asset, Balance())

@@ -50,7 +50,7 @@ async def authenticate(request: Request, ctx: VenueContext) -> SignedRequest:
     if not api_key:
         raise api_key_format_invalid()
     account = ctx.venue.accounts.get(api_key)
-    if account is None or account.expired:
+    if account is None:
         raise invalid_api_key()
     body = (await request.body()).decode("utf-8", errors="replace")
     raw = signed_payload(request.url.query, body)

@@ -48,7 +48,7 @@ async def authenticate(
     if claims is None or authorization is None:
         raise jwt_verification()
     account = ctx.venue.accounts.get(str(claims.get("access_key", "")))
-    if account is None or account.expired:
+    if account is None:
         raise invalid_access_key()
     verified = verify_jwt(authorization, account.secret)
     nonces.use(account.api_key, str(verified["nonce"]))
