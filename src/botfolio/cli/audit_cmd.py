@@ -49,7 +49,8 @@ def verify(
         raise typer.Exit(1)
     console.print(f"ok: {report.events_verified} events verified")
     if report.last_id is not None:
-        console.print(f"head {report.last_id}:{report.last_hash} (keep it to use as --anchor)")
+        # One unbroken line, so that it can be copied into --anchor later.
+        console.print(f"head {report.last_id}:{report.last_hash}", soft_wrap=True)
 
 
 @app.command("list")
@@ -62,11 +63,10 @@ def list_events(
     limit: int = typer.Option(50, min=1, max=10_000, help="Most events shown."),
 ) -> None:
     """The newest audit events, newest first."""
-    since_at = (
-        _parsed(lambda text: parse_since(text, now=datetime.now(UTC)), since) if since else None
-    )
 
     async def _list(runtime: Runtime) -> list[AuditEvent]:
+        now = runtime.clock.now()
+        since_at = _parsed(lambda text: parse_since(text, now=now), since) if since else None
         async with runtime.db.session() as session:
             events = await recent_events(
                 session, action=action, actor_id=actor, since=since_at, limit=limit
