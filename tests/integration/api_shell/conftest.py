@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import StreamingResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,8 @@ from botfolio.api.schemas import StrictModel
 from botfolio.auth.dependencies import public
 from botfolio.logs import configure_logging
 from botfolio.runtime import Runtime
+
+STREAM_CHUNKS = 500
 
 
 class CreateWidget(StrictModel):
@@ -42,6 +45,14 @@ def extra_routes() -> APIRouter:
     @router.post("/widgets", status_code=201)
     async def create_widget(widget: CreateWidget) -> dict[str, str | int]:
         return {"name": widget.name, "size": widget.size}
+
+    @router.get("/stream")
+    async def stream() -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            for number in range(STREAM_CHUNKS):
+                yield f"chunk {number}\n".encode()
+
+        return StreamingResponse(chunks(), media_type="text/plain")
 
     @router.get("/crash")
     async def crash() -> None:

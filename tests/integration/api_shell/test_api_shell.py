@@ -280,3 +280,16 @@ async def test_request_log_when_served_is_one_json_line_with_request_id(
     assert (line["method"], line["route"], line["status"]) == ("GET", "/test/items/{item_id}", 200)
     assert isinstance(line["latency_ms"], float)
     assert "hunter2" not in json_logs.getvalue()
+
+
+async def test_streamed_response_when_served_passes_through_whole_with_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    async with client.stream("GET", "/test/stream") as response:
+        lines = [line async for line in response.aiter_lines()]
+
+    assert response.status_code == 200
+    assert response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert len(lines) == 500
+    assert lines[-1] == "chunk 499"
