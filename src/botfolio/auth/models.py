@@ -14,10 +14,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from botfolio.db.base import Base
-
-# TODO(integrator): when security/registry.py lands, register the encrypted columns for rotation:
-#   register_encrypted_column("users", "email_encrypted")
-#   register_encrypted_column("totp_credentials", "secret_encrypted")
+from botfolio.security.registry import register_encrypted_column
 
 ID = String(36)
 HASH = String(64)
@@ -103,3 +100,8 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_api_tokens_user_id", "user_id"),)
+
+
+# Key rotation re-encrypts every registered column; both are bound to their row's `id`.
+EMAIL_COLUMN = register_encrypted_column("users", "email_encrypted")
+TOTP_SECRET_COLUMN = register_encrypted_column("totp_credentials", "secret_encrypted")

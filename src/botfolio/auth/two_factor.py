@@ -24,11 +24,11 @@ from botfolio.auth.errors import (
     TwoFactorAlreadyEnabledError,
 )
 from botfolio.auth.hashing import sha256_hex
-from botfolio.auth.models import RecoveryCode, TotpCredential, User
+from botfolio.auth.models import TOTP_SECRET_COLUMN, RecoveryCode, TotpCredential, User
 from botfolio.db.ids import new_id
 from botfolio.errors import ConflictError
 
-TOTP_TABLE, TOTP_COLUMN = "totp_credentials", "secret_encrypted"
+TOTP_TABLE, TOTP_COLUMN = TOTP_SECRET_COLUMN.table, TOTP_SECRET_COLUMN.column
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 _RECOVERY_GROUPS, _RECOVERY_GROUP_LEN = 4, 4
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.audit.service import Actor, record_event
-from botfolio.auth import repository, two_factor
+from botfolio.auth import models, repository, two_factor
 from botfolio.auth.context import AuthContext
 from botfolio.auth.errors import InvalidCurrentPasswordError
 from botfolio.auth.models import User, UserStatus
@@ -18,7 +18,7 @@ from botfolio.auth.permissions import Role
 from botfolio.db.ids import new_id
 from botfolio.errors import ConflictError, NotFoundError, ValidationFailedError
 
-USERS_TABLE, EMAIL_COLUMN = "users", "email_encrypted"
+USERS_TABLE, EMAIL_COLUMN = models.EMAIL_COLUMN.table, models.EMAIL_COLUMN.column
 EMAIL_PURPOSE = "users.email"
 
 
