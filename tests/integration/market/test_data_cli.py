@@ -88,3 +88,14 @@ def test_data_check_lists_and_records_anomalies(cli_env: str, tmp_path: Path) ->
     again = runner.invoke(app, ["data", "check"])
     assert "4 anomalies recorded" in again.output
     assert asyncio.run(_stored(cli_env)) == (117, 4)
+
+
+def test_data_synthesize_when_run_stores_clean_candles_ending_now(cli_env: str) -> None:
+    runner = CliRunner()
+    options = ["--venue", "binance", "--symbols", "ETH/BTC,LTC/BTC", "--bars", "50", "--seed", "4"]
+    first = runner.invoke(app, ["data", "synthesize", *options])
+    assert first.exit_code == 0, first.output
+    assert "100 rows written" in first.output
+    assert asyncio.run(_stored(cli_env)) == (50, 0)
+    check = runner.invoke(app, ["data", "check"])
+    assert "2 series checked, 2 clean, 0 anomalies recorded" in check.output
