@@ -74,10 +74,10 @@ class JobRunner:
             await asyncio.wait({handler_task})
         except asyncio.CancelledError:
             handler_task.cancel()
+            await _stop(heartbeat)
             await asyncio.shield(self._release_after(handler_task, claim))
             raise
-        finally:
-            heartbeat.cancel()
+        await _stop(heartbeat)  # no renewal may land after the outcome written below
         JOB_DURATION_SECONDS.labels(claim.kind).observe(time.perf_counter() - started)
         if handler_task.cancelled():
             log.warning("job.lease_lost", **_fields(claim), stage="running")
@@ -215,6 +215,11 @@ class JobRunner:
             return held
         log.error("job.outcome_not_recorded", **_fields(claim))
         return False
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.wait({task})
 
 
 def _fields(claim: ClaimedJob) -> dict[str, Any]:
