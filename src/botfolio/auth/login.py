@@ -48,7 +48,8 @@ _BAD_CREDENTIALS = "wrong e-mail address or password"
 async def authenticate(
     session: AsyncSession, ctx: AuthContext, request: LoginRequest
 ) -> LoginOutcome:
-    user = await repository.user_by_email_index(session, users.email_index(ctx, request.email))
+    index = users.email_index(ctx, request.email)
+    user = await repository.user_by_email_index(session, index, for_update=True)
     if user is None:
         ctx.passwords.burn_time(request.password)
         await _audit(session, ctx, request, None, "auth.login_failed", "unknown_account")

@@ -34,11 +34,17 @@ class Passwords:
 
     def burn_time(self, password: str) -> None:
         """Verify against a dummy hash so an unknown e-mail costs as much time as a known one."""
-        self.verify(_dummy_hash(self.hasher), password)
+        h = self.hasher
+        dummy = _dummy_hash(h.time_cost, h.memory_cost, h.parallelism, h.hash_len, h.salt_len)
+        self.verify(dummy, password)
 
 
 @lru_cache(maxsize=4)
-def _dummy_hash(hasher: PasswordHasher) -> str:
+def _dummy_hash(
+    time_cost: int, memory_cost: int, parallelism: int, hash_len: int, salt_len: int
+) -> str:
+    """One dummy per parameter set, made once per process (hashers compare by identity)."""
+    hasher = PasswordHasher(time_cost, memory_cost, parallelism, hash_len, salt_len)
     return hasher.hash(secrets.token_urlsafe(16))
 
 

@@ -16,8 +16,14 @@ async def user_by_id(session: AsyncSession, user_id: str) -> User | None:
     return await session.get(User, user_id)
 
 
-async def user_by_email_index(session: AsyncSession, email_index: str) -> User | None:
-    result = await session.execute(select(User).where(User.email_index == email_index))
+async def user_by_email_index(
+    session: AsyncSession, email_index: str, *, for_update: bool = False
+) -> User | None:
+    """`for_update` locks the row (PostgreSQL) so concurrent logins count failures exactly."""
+    query = select(User).where(User.email_index == email_index)
+    if for_update:
+        query = query.with_for_update()
+    result = await session.execute(query)
     return result.scalar_one_or_none()
 
 
