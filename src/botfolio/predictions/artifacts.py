@@ -24,6 +24,7 @@ from botfolio.predictions.training import TrainingResult
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
 ARTIFACT_FORMAT = 1
+ARTIFACT_FILE_MODE = 0o644  # models and metrics are not secrets; their integrity is the sha256
 
 
 class ArtifactIntegrityError(OperationalError):
@@ -100,6 +101,7 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
+        os.chmod(temporary, ARTIFACT_FILE_MODE)  # mkstemp makes 0600; predictors may run apart
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
