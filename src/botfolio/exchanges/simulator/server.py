@@ -107,15 +107,26 @@ async def run_simulator(
     config = config or SimulatorConfig()
     token = config.control_token or secrets.token_urlsafe(24)
     clock, binance, upbit = build_contexts(config, wall_clock or SystemClock(), token)
-    async with (
-        _serve(create_binance_app(binance), binance, config.host, config.binance.port) as b_url,
-        _serve(create_upbit_app(upbit), upbit, config.host, config.upbit.port) as u_url,
-    ):
-        yield RunningSimulator(b_url, u_url, token, clock, binance, upbit)
+    servers: list[_Served] = []
+    try:
+        servers.append(
+            await _start(create_binance_app(binance), binance, config.host, config.binance.port)
+        )
+        servers.append(await _start(create_upbit_app(upbit), upbit, config.host, config.upbit.port))
+        yield RunningSimulator(servers[0].url, servers[1].url, token, clock, binance, upbit)
+    finally:
+        await _stop(servers)
 
 
-@asynccontextmanager
-async def _serve(app: FastAPI, ctx: VenueContext, host: str, port: int) -> AsyncIterator[str]:
+@dataclass(slots=True)
+class _Served:
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+    sock: socket.socket
+    url: str
+
+
+async def _start(app: FastAPI, ctx: VenueContext, host: str, port: int) -> _Served:
     # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
     # says TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -131,14 +142,21 @@ async def _serve(app: FastAPI, ctx: VenueContext, host: str, port: int) -> Async
             timeout_graceful_shutdown=1,
         )
     )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.005)
-        yield f"http://{host}:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    served = _Served(server, asyncio.create_task(server.serve(sockets=[sock])), sock, "")
+    while not server.started:
+        if served.task.done():
+            sock.close()
+            served.task.result()
+            raise RuntimeError("simulator server stopped while starting")
+        await asyncio.sleep(0.005)
+    served.url = f"http://{host}:{sock.getsockname()[1]}"
+    return served
+
+
+async def _stop(servers: list[_Served]) -> None:
+    """Stop both servers together: each shutdown waits a few event-loop ticks."""
+    for served in servers:
+        served.server.should_exit = True
+    await asyncio.gather(*(served.task for served in servers), return_exceptions=True)
+    for served in servers:
+        served.sock.close()
