@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from botfolio.auth.endpoints import router as auth_router
 from botfolio.exchanges.endpoints import router as exchanges_router
 from botfolio.ops.endpoints import router as ops_router
+from botfolio.predictions.registry_endpoints import router as models_router
 
 
 def all_routers() -> list[APIRouter]:
-    return [ops_router, auth_router, exchanges_router]
+    return [ops_router, auth_router, exchanges_router, models_router]

@@ -137,7 +137,6 @@ class PredictionRequest(Base):
     bot_id: Mapped[str | None] = mapped_column(String(36))
     user_id: Mapped[str | None] = mapped_column(String(36))
     venue: Mapped[str] = mapped_column(String(50))
-    timeframe: Mapped[str] = mapped_column(String(10))
     symbols: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

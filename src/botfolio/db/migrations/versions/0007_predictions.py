@@ -133,7 +133,6 @@ def _create_prediction_requests() -> None:
         sa.Column("bot_id", sa.String(36), nullable=True),
         sa.Column("user_id", sa.String(36), nullable=True),
         sa.Column("venue", sa.String(50), nullable=False),
-        sa.Column("timeframe", sa.String(10), nullable=False),
         sa.Column("symbols", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
