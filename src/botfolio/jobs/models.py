@@ -29,7 +29,9 @@ class Job(Base):
 
     `max_attempts` NULL means "the worker's configured default" (settings.jobs.max_attempts), so an
     operator can tune retries without rewriting queued rows. `lease_owner` + `attempts` identify
-    one claim: every write a worker makes about a job it runs is guarded by both.
+    one claim: every write a worker makes about a job it runs is guarded by both. Among due jobs
+    the lowest `priority` runs first (0 by default, negative to jump the queue), matching the
+    claim index (state, priority, run_after).
     """
 
     __tablename__ = "jobs"
@@ -56,6 +58,7 @@ class Job(Base):
             name="state",
         ),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_jobs_state_priority_run_after", "state", "priority", "run_after"),
         Index("ix_jobs_state_run_after", "state", "run_after"),
         Index("ix_jobs_state_lease_expires_at", "state", "lease_expires_at"),
         Index("ix_jobs_kind_state", "kind", "state"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -75,17 +75,30 @@ async def get_job_by_key(session: AsyncSession, idempotency_key: str) -> Job | N
     return (await session.scalars(stmt)).one_or_none()
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    due_queued = and_(Job.state == JobState.QUEUED, Job.run_after <= now)
-    lease_expired = and_(Job.state == JobState.RUNNING, Job.lease_expires_at <= now)
-    return or_(due_queued, lease_expired)
+_CLAIM_COLUMNS = (Job.id, Job.kind, Job.payload, Job.state, Job.attempts, Job.max_attempts)
 
 
-def _claim_candidates(kinds: Sequence[str], now: datetime, limit: int) -> Select[Any]:
+def _expired_leases(kinds: Sequence[str], now: datetime, limit: int) -> Select[Any]:
+    """Jobs whose worker stopped renewing (crashed, partitioned): rare, so taken first."""
     return (
-        select(Job.id, Job.kind, Job.payload, Job.state, Job.attempts, Job.max_attempts)
-        .where(Job.kind.in_(kinds), _claimable(now))
-        .order_by(Job.priority.desc(), Job.run_after, Job.id)
+        select(*_CLAIM_COLUMNS)
+        .where(
+            Job.state == JobState.RUNNING,
+            Job.lease_expires_at <= now,
+            Job.kind.in_(kinds),
+        )
+        .order_by(Job.lease_expires_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _due_queued(kinds: Sequence[str], now: datetime, limit: int) -> Select[Any]:
+    """Due jobs in (priority, run_after) order: a walk of the claim index that stops at LIMIT."""
+    return (
+        select(*_CLAIM_COLUMNS)
+        .where(Job.state == JobState.QUEUED, Job.run_after <= now, Job.kind.in_(kinds))
+        .order_by(Job.priority, Job.run_after, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -110,7 +123,9 @@ async def claim_due_jobs(
     """
     if not kinds or limit < 1:
         return ClaimBatch([], [])
-    rows = (await session.execute(_claim_candidates(kinds, now, limit))).all()
+    rows = list((await session.execute(_expired_leases(kinds, now, limit))).all())
+    if len(rows) < limit:
+        rows += (await session.execute(_due_queued(kinds, now, limit - len(rows)))).all()
     runnable, exhausted = [], []
     for row in rows:
         max_attempts = row.max_attempts or default_max_attempts

@@ -42,8 +42,9 @@ async def enqueue(
     """Add a job inside the caller's transaction; it becomes visible to workers on commit.
 
     With an `idempotency_key` that already exists, the existing job is returned and nothing is
-    added, whatever its state. `max_attempts=None` defers to the worker's settings. Higher
-    `priority` runs first among due jobs.
+    added, whatever its state (keys stay taken until a succeeded job is pruned, after 7 days).
+    `max_attempts=None` defers to the worker's settings. Lower `priority` runs first among due
+    jobs (default 0; negative to jump ahead).
     """
     _validate_request(kind, payload, idempotency_key, max_attempts)
     now = clock.now()

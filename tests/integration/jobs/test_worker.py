@@ -153,17 +153,18 @@ async def test_worker_when_job_not_due_or_kind_unknown_leaves_it_queued(
     assert (await _load(db, foreign)).state == JobState.QUEUED
 
 
-async def test_worker_runs_higher_priority_first(
+async def test_worker_when_priorities_differ_runs_lower_value_first(
     db: Database, clock: ManualClock, job_settings: JobSettings
 ) -> None:
     recorder = Recorder()
-    low = await _enqueue(db, clock, "test.ok", priority=0)
-    high = await _enqueue(db, clock, "test.ok", priority=5)
+    normal = await _enqueue(db, clock, "test.ok")
+    later = await _enqueue(db, clock, "test.ok", priority=5)
+    urgent = await _enqueue(db, clock, "test.ok", priority=-1)
     settings = job_settings.model_copy(update={"concurrency": 1})
 
     await _worker(db, clock, settings, recorder).run_until_idle()
 
-    assert [job_id for job_id, _, _ in recorder.calls] == [high, low]
+    assert [job_id for job_id, _, _ in recorder.calls] == [urgent, normal, later]
 
 
 async def test_retry_dead_job_when_dead_requeues_with_fresh_attempts(

@@ -42,6 +42,9 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("attempts >= 0", name=op.f("ck_jobs_attempts_not_negative")),
     )
+    op.create_index(
+        op.f("ix_jobs_state_priority_run_after"), "jobs", ["state", "priority", "run_after"]
+    )
     op.create_index(op.f("ix_jobs_state_run_after"), "jobs", ["state", "run_after"])
     op.create_index(op.f("ix_jobs_state_lease_expires_at"), "jobs", ["state", "lease_expires_at"])
     op.create_index(op.f("ix_jobs_kind_state"), "jobs", ["kind", "state"])
@@ -62,4 +65,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_jobs_kind_state"), table_name="jobs")
     op.drop_index(op.f("ix_jobs_state_lease_expires_at"), table_name="jobs")
     op.drop_index(op.f("ix_jobs_state_run_after"), table_name="jobs")
+    op.drop_index(op.f("ix_jobs_state_priority_run_after"), table_name="jobs")
     op.drop_table("jobs")
