@@ -51,21 +51,21 @@ async def authenticate(
     index = users.email_index(ctx, request.email)
     user = await repository.user_by_email_index(session, index, for_update=True)
     if user is None:
-        ctx.passwords.burn_time(request.password)
+        await ctx.passwords.burn_time_async(request.password)
         await _audit(session, ctx, request, None, "auth.login_failed", "unknown_account")
         return LoginOutcome(refusal=InvalidCredentialsError(_BAD_CREDENTIALS))
     now = ctx.clock.now()
     if throttle.is_locked(user, now):
-        ctx.passwords.burn_time(request.password)
+        await ctx.passwords.burn_time_async(request.password)
         await _audit(session, ctx, request, user, "auth.login_refused", "account_locked")
         return LoginOutcome(refusal=_locked(user))
-    if not ctx.passwords.verify(user.password_hash, request.password):
+    if not await ctx.passwords.verify_async(user.password_hash, request.password):
         return await _fail(session, ctx, request, user, "bad_password")
     if user.status != UserStatus.ACTIVE:
         await _audit(session, ctx, request, user, "auth.login_failed", "account_disabled")
         return LoginOutcome(refusal=InvalidCredentialsError(_BAD_CREDENTIALS))
     if ctx.passwords.needs_rehash(user.password_hash):
-        user.password_hash = ctx.passwords.hash(request.password)
+        user.password_hash = await ctx.passwords.hash_async(request.password)
     return await _second_factor_then_session(session, ctx, request, user)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import string
 from functools import lru_cache
@@ -31,6 +32,16 @@ class Passwords:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self.hasher.check_needs_rehash(password_hash)
+
+    async def hash_async(self, password: str) -> str:
+        """argon2 takes ~100 ms of CPU by design: off the event loop, so other requests go on."""
+        return await asyncio.to_thread(self.hash, password)
+
+    async def verify_async(self, password_hash: str, password: str) -> bool:
+        return await asyncio.to_thread(self.verify, password_hash, password)
+
+    async def burn_time_async(self, password: str) -> None:
+        await asyncio.to_thread(self.burn_time, password)
 
     def burn_time(self, password: str) -> None:
         """Verify against a dummy hash so an unknown e-mail costs as much time as a known one."""

@@ -69,7 +69,7 @@ async def create_user(
             email, table=USERS_TABLE, column=EMAIL_COLUMN, row_id=user_id
         ),
         email_index=index,
-        password_hash=ctx.passwords.hash(secret),
+        password_hash=await ctx.passwords.hash_async(secret),
         password_change_required=generated is not None,
         role=Role(role).value,
         status=UserStatus.ACTIVE.value,
@@ -148,10 +148,10 @@ async def change_password(
     new_password: str,
     actor: Actor,
 ) -> None:
-    if not ctx.passwords.verify(user.password_hash, current_password):
+    if not await ctx.passwords.verify_async(user.password_hash, current_password):
         raise InvalidCurrentPasswordError("the current password is wrong")
     check_password_policy(new_password)
-    user.password_hash = ctx.passwords.hash(new_password)
+    user.password_hash = await ctx.passwords.hash_async(new_password)
     user.password_change_required = False
     await _audit(session, ctx, actor, "auth.password_changed", user)
 

@@ -3,6 +3,7 @@ password) until the lockout ends; every attempt leaves an audit event, failures 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -99,3 +100,19 @@ async def test_login_when_second_factor_wrong_counts_as_failure(
         stored = await session.get(User, member.user.id)
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_second_factor"
     assert stored is not None and stored.failed_login_count == 1
+
+
+async def test_login_when_failures_arrive_concurrently_counts_every_one(
+    runtime: Runtime, client: httpx.AsyncClient, make_member, log_in
+) -> None:
+    member = await make_member(Role.USER)
+    limit = runtime.settings.auth.login_max_failures
+    wrong = {"email": member.email, "password": "not the password"}
+
+    results = await asyncio.gather(
+        *(client.post("/v1/auth/login", json=wrong) for _ in range(limit))
+    )
+    right = await log_in(member)
+
+    assert sorted(r.status_code for r in results) == [401] * (limit - 1) + [423]
+    assert right.status_code == 423
