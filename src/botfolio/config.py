@@ -84,7 +84,8 @@ class VenueSettings(BaseModel):
     timeout_ms: int = 10_000
     requests_per_second: float = 10.0
     alternate: str | None = Field(
-        default=None, description="HotSwap target for market data while this venue's breaker is open."
+        default=None,
+        description="HotSwap target for market data while this venue's breaker is open.",
     )
     symbol_map: dict[str, str] = Field(
         default_factory=dict, description="Our symbol -> this venue's symbol, where they differ."
@@ -104,7 +105,8 @@ class ExchangeSettings(BaseModel):
     read_retry_attempts: int = 3
     read_retry_max_wait_seconds: float = 2.0
     redis_url: str | None = Field(
-        default=None, description="Shared rate limits across workers (production); in-memory if unset."
+        default=None,
+        description="Shared rate limits across workers (production); in-memory if unset.",
     )
     reconcile_interval_seconds: float = 30.0
 
@@ -177,10 +179,26 @@ class FileVariantSettingsSource(PydanticBaseSettingsSource):
                 continue
             if name == f"{ENV_PREFIX}CONFIG_FILE":
                 continue
+            if _is_field(self.settings_cls, name[len(ENV_PREFIX) :].lower().split("__")):
+                continue  # a setting that is itself a path, e.g. SECURITY__KEYRING_FILE
             dotted = name[len(ENV_PREFIX) : -len("_FILE")].lower().split("__")
             content = Path(path).read_text(encoding="utf-8").strip()
             _set_nested(values, dotted, content)
         return values
+
+
+def _is_field(model: type[BaseModel], keys: list[str]) -> bool:
+    """True when `keys` names a field of `model` (walking nested settings models)."""
+    for key in keys:
+        field = model.model_fields.get(key)
+        if field is None:
+            return False
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        elif key != keys[-1]:
+            return False
+    return True
 
 
 def _set_nested(target: dict[str, Any], keys: list[str], value: str) -> None:

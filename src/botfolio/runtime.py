@@ -42,7 +42,7 @@ class Runtime:
         return cls(
             settings=settings,
             db=Database.from_settings(settings.database),
-            cipher=FieldCipher(load_keyring(settings)),
+            cipher=FieldCipher(load_keyring(settings), reload=lambda: load_keyring(settings)),
             clock=clock or SystemClock(),
         )
 
