@@ -35,6 +35,8 @@ from botfolio.logs import get_logger
 log = get_logger(__name__)
 
 DEFAULT_LEASE_NAME = "scheduler"
+HOLDER_MAX_LENGTH = 200  # scheduler_leases.holder
+LEASE_NAME_MAX = 100  # scheduler_leases.name
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -143,6 +145,11 @@ class Scheduler:
         if settings.renew_interval_seconds >= settings.lease_ttl_seconds:
             raise ConfigurationError("scheduler renew interval must be shorter than the lease TTL")
         self.holder_id = holder_id or default_holder_id()
+        if len(self.holder_id) > HOLDER_MAX_LENGTH or not 0 < len(lease_name) <= LEASE_NAME_MAX:
+            raise ConfigurationError(
+                f"holder id must be at most {HOLDER_MAX_LENGTH} characters and the lease name "
+                f"1..{LEASE_NAME_MAX}"
+            )
         self.lease_name = lease_name
         self._db = db
         self._tasks = tasks

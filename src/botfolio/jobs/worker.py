@@ -29,6 +29,7 @@ from botfolio.logs import get_logger
 log = get_logger(__name__)
 
 MAX_CLAIM_BACKOFF_SECONDS = 30.0
+WORKER_ID_MAX_LENGTH = 100  # jobs.lease_owner
 
 
 def default_worker_id() -> str:
@@ -54,6 +55,8 @@ class Worker:
         if len(registry) == 0:
             raise ConfigurationError("a worker needs at least one registered job kind")
         self.worker_id = worker_id or default_worker_id()
+        if len(self.worker_id) > WORKER_ID_MAX_LENGTH:
+            raise ConfigurationError(f"worker id longer than {WORKER_ID_MAX_LENGTH} characters")
         self.concurrency = concurrency or settings.concurrency
         if self.concurrency < 1:
             raise ConfigurationError("worker concurrency must be at least 1")

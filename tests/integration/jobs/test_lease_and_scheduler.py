@@ -10,7 +10,7 @@ from sqlalchemy import select
 from botfolio.clock import ManualClock
 from botfolio.config import SchedulerSettings
 from botfolio.db.database import Database
-from botfolio.errors import LeaseLostError
+from botfolio.errors import ConfigurationError, LeaseLostError
 from botfolio.jobs.lease import acquire_or_renew, assert_fencing, current_lease, release_lease
 from botfolio.jobs.models import Job
 from botfolio.jobs.scheduler import PeriodicTaskRegistry, Scheduler, TaskContext
@@ -197,3 +197,18 @@ async def test_scheduler_when_task_fails_retries_it_next_tick_and_runs_the_other
     await scheduler.tick()
 
     assert calls == ["flaky", "steady", "flaky"]
+
+
+@pytest.mark.parametrize(
+    ("scheduler_settings", "holder"),
+    [
+        (SchedulerSettings(lease_ttl_seconds=1.0, renew_interval_seconds=1.0), "a"),
+        (SETTINGS, "h" * 201),
+    ],
+    ids=["renew-not-shorter-than-ttl", "holder-too-long"],
+)
+async def test_scheduler_when_misconfigured_refuses_to_start(
+    db: Database, clock: ManualClock, scheduler_settings: SchedulerSettings, holder: str
+) -> None:
+    with pytest.raises(ConfigurationError):
+        Scheduler(db, PeriodicTaskRegistry(), scheduler_settings, clock, holder_id=holder)

@@ -6,10 +6,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from botfolio.clock import Clock, ManualClock, SystemClock
 from botfolio.config import JobSettings
 from botfolio.db.database import Database
-from botfolio.errors import ValidationFailedError
+from botfolio.errors import ConfigurationError, ValidationFailedError
 from botfolio.jobs import repository
 from botfolio.jobs.models import Job, JobState
 from botfolio.jobs.registry import JobContext, JobRegistry
@@ -318,3 +320,23 @@ async def test_worker_when_stopped_lets_running_job_finish_within_grace(
     await asyncio.wait_for(run, timeout=10)
 
     assert (await _load(db, job_id)).state == JobState.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("kinds", "options"),
+    [((), {}), (("test.ok",), {"concurrency": -1}), (("test.ok",), {"worker_id": "w" * 101})],
+    ids=["no-kinds", "negative-concurrency", "id-too-long"],
+)
+async def test_worker_when_misconfigured_refuses_to_start(
+    db: Database,
+    clock: ManualClock,
+    job_settings: JobSettings,
+    kinds: tuple[str, ...],
+    options: dict[str, Any],
+) -> None:
+    registry = JobRegistry()
+    for kind in kinds:
+        registry.register(kind, Recorder().ok)
+
+    with pytest.raises(ConfigurationError):
+        Worker(db, registry, job_settings, clock, **options)
