@@ -156,7 +156,7 @@ class Venue:
         return sorted(fills, key=lambda f: f.trade_id)
 
     def reset(self) -> None:
-        """Forget orders and restore nothing else: accounts are re-created by the caller."""
+        """Forget orders and accounts; the caller re-creates the configured accounts."""
         self.orders.clear()
         self.accounts.clear()
 

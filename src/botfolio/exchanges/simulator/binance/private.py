@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import string
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 
@@ -35,6 +36,7 @@ from botfolio.exchanges.simulator.orders import (
 from botfolio.exchanges.simulator.rejections import VenueRejection
 
 API_KEY_HEADER = "X-MBX-APIKEY"
+T = TypeVar("T")
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -137,7 +139,8 @@ def _query_routes(router: APIRouter, ctx: VenueContext, client_ids: random.Rando
         return [wire.my_trade(f) for f in _select_trades(fills, signed.params)]
 
 
-def _venue_call(call: Any, *, cancelling: bool = False) -> Any:
+def _venue_call(call: Callable[[], T], *, cancelling: bool = False) -> T:
+    """Run a venue operation; a refusal becomes the Binance error for it."""
     try:
         return call()
     except VenueRejection as rejection:
@@ -193,13 +196,12 @@ def _find(ctx: VenueContext, signed: SignedRequest, *, cancelling: bool) -> Orde
         raise BinanceError(
             -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"
         )
-    found: Order = _venue_call(
+    return _venue_call(
         lambda: ctx.venue.find(
             signed.account.api_key, order_id=order_id, client_order_id=client_id, symbol=symbol
         ),
         cancelling=cancelling,
     )
-    return found
 
 
 def _account_json(ctx: VenueContext, account: Account) -> dict[str, Any]:
