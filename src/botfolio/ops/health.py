@@ -75,11 +75,11 @@ def git_commit() -> str | None:
     for parent in Path(__file__).resolve().parents:
         git_dir = parent / ".git"
         if git_dir.is_dir():
-            return _read_head(git_dir)
+            return read_git_head(git_dir)
     return None
 
 
-def _read_head(git_dir: Path) -> str | None:
+def read_git_head(git_dir: Path) -> str | None:
     try:
         head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref: "):
