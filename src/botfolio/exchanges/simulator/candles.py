@@ -21,21 +21,44 @@ class Candle:
     volume: Decimal
 
 
+class CandleLike(Protocol):
+    """Any candle with these read-only fields will do (e.g. `botfolio.market.candles.Candle`)."""
+
+    @property
+    def open_time(self) -> datetime: ...
+
+    @property
+    def open(self) -> Decimal: ...
+
+    @property
+    def high(self) -> Decimal: ...
+
+    @property
+    def low(self) -> Decimal: ...
+
+    @property
+    def close(self) -> Decimal: ...
+
+    @property
+    def volume(self) -> Decimal: ...
+
+
 class CandleSource(Protocol):
     """A per-symbol price history the simulator replays as its clock advances.
 
-    Kept minimal so any generator (CSV replay, random walk, `botfolio.market.synthetic`) plugs in.
+    Kept minimal so any generator (CSV replay, random walk, `botfolio.market.synthetic`'s
+    `SyntheticCandleFeed.source(symbol)`) plugs in. The returned sequence must only grow.
     """
 
     @property
     def interval(self) -> timedelta: ...
 
-    def closed_candles(self, until: datetime) -> Sequence[Candle]:
+    def closed_candles(self, until: datetime) -> Sequence[CandleLike]:
         """Every candle whose close time is at or before `until`, oldest first."""
         ...
 
 
-def aggregate(candles: Sequence[Candle], interval: timedelta) -> list[Candle]:
+def aggregate(candles: Sequence[CandleLike], interval: timedelta) -> list[Candle]:
     """Merge native candles into `interval` buckets aligned on the Unix epoch."""
     seconds = int(interval.total_seconds())
     merged: list[Candle] = []

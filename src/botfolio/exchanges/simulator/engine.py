@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
 from botfolio.exchanges.simulator.accounts import Account
-from botfolio.exchanges.simulator.candles import Candle
+from botfolio.exchanges.simulator.candles import CandleLike
 from botfolio.exchanges.simulator.orders import (
     Fill,
     Order,
@@ -99,7 +99,7 @@ class MatchingEngine:
         order.updated_at = now
 
     def match(
-        self, account: Account, rules: SymbolRules, order: Order, candle: Candle, now: datetime
+        self, account: Account, rules: SymbolRules, order: Order, candle: CandleLike, now: datetime
     ) -> None:
         """Fill a resting limit order at its own price when the candle trades through it."""
         if not order.status.is_open or order.price is None or candle.open_time < order.created_at:
@@ -202,7 +202,7 @@ class MatchingEngine:
         account.unlock(rules.quote if order.side is Side.BUY else rules.base, amount)
         order.locked -= amount
 
-    def _fillable(self, rules: SymbolRules, order: Order, candle: Candle) -> Decimal:
+    def _fillable(self, rules: SymbolRules, order: Order, candle: CandleLike) -> Decimal:
         if self.model.participation is None:
             return order.remaining
         cap = rules.floor_quantity(candle.volume * self.model.participation)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
+from botfolio.exchanges.simulator.candles import CandleSource
 from botfolio.exchanges.simulator.clock import SimulatorClock
 from botfolio.exchanges.simulator.config import MarketConfig, SimulatorConfig, VenueConfig
 from botfolio.exchanges.simulator.csv_source import CsvCandleSource
@@ -56,13 +57,19 @@ def build_venue(
     config: SimulatorConfig,
     clock: SimulatorClock,
     rules_for: RulesFor,
+    sources: Mapping[str, CandleSource] | None = None,
 ) -> Venue:
+    """Random-walk markets from the config, CSV markets (Binance), then `sources` given by the
+    caller (unified symbol -> CandleSource), which replace a configured market of that symbol."""
+    sources = sources or {}
     markets = [
         _random_walk_market(m, config, clock, rules_for, index)
         for index, m in enumerate(venue_config.markets)
+        if m.symbol not in sources
     ]
     if name == "binance" and config.csv_dir is not None:
         markets += _csv_markets(config.csv_dir, config.history_candles, clock, rules_for)
+    markets += [_external_market(s, src, clock, rules_for) for s, src in sources.items()]
     model = ExecutionModel(
         maker_fee=venue_config.maker_fee,
         taker_fee=venue_config.taker_fee,
@@ -111,6 +118,18 @@ def _with_overrides(rules: SymbolRules, market: MarketConfig) -> SymbolRules:
         min_qty=market.min_qty or (step if market.step_size else rules.min_qty),
         min_notional=rules.min_notional if market.min_notional is None else market.min_notional,
     )
+
+
+def _external_market(
+    symbol: str, source: CandleSource, clock: SimulatorClock, rules_for: RulesFor
+) -> Market:
+    base, _, quote = symbol.partition("/")
+    if not base or not quote:
+        raise ValueError(f"candle source symbol must look like BASE/QUOTE, got {symbol!r}")
+    closed = source.closed_candles(clock.now())
+    if not closed:
+        raise ValueError(f"candle source for {symbol} has no closed candle at the market start")
+    return Market(rules=rules_for(base, quote, closed[-1].close), source=source)
 
 
 def _csv_markets(

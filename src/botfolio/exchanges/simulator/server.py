@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from botfolio.clock import Clock, SystemClock
 from botfolio.exchanges.simulator.binance.app import create_binance_app
+from botfolio.exchanges.simulator.candles import CandleSource
 from botfolio.exchanges.simulator.clock import SimulatorClock
 from botfolio.exchanges.simulator.config import SimulatorConfig, VenueConfig
 from botfolio.exchanges.simulator.context import VenueContext
@@ -63,30 +64,40 @@ def start_time(config: SimulatorConfig, wall_clock: Clock) -> datetime:
     return wall_clock.now().replace(second=0, microsecond=0)
 
 
+@dataclass(frozen=True, slots=True)
+class _Environment:
+    config: SimulatorConfig
+    clock: SimulatorClock
+    wall_clock: Clock
+    token: str
+
+
 def build_contexts(
-    config: SimulatorConfig, wall_clock: Clock, token: str
+    config: SimulatorConfig,
+    wall_clock: Clock,
+    token: str,
+    candle_sources: Mapping[str, Mapping[str, CandleSource]] | None = None,
 ) -> tuple[SimulatorClock, VenueContext, VenueContext]:
     clock = SimulatorClock(start_time(config, wall_clock), speed=config.speed)
-    contexts = [
-        _context(name, venue_config, rules, config, clock, wall_clock, token)
-        for name, venue_config, rules in (
-            ("binance", config.binance, binance_rules),
-            ("upbit", config.upbit, upbit_rules),
-        )
-    ]
-    return clock, contexts[0], contexts[1]
+    env = _Environment(config, clock, wall_clock, token)
+    sources = candle_sources or {}
+    unknown = set(sources) - {"binance", "upbit"}
+    if unknown:
+        raise ValueError(f"candle_sources keys must be 'binance' or 'upbit', not {sorted(unknown)}")
+    binance = _context(env, "binance", config.binance, binance_rules, sources.get("binance"))
+    upbit = _context(env, "upbit", config.upbit, upbit_rules, sources.get("upbit"))
+    return clock, binance, upbit
 
 
 def _context(
+    env: _Environment,
     name: str,
     venue_config: VenueConfig,
     rules: RulesFor,
-    config: SimulatorConfig,
-    clock: SimulatorClock,
-    wall_clock: Clock,
-    token: str,
+    sources: Mapping[str, CandleSource] | None,
 ) -> VenueContext:
-    venue = build_venue(name, venue_config, config, clock, rules)
+    config, wall_clock, token = env.config, env.wall_clock, env.token
+    venue = build_venue(name, venue_config, config, env.clock, rules, sources)
     ctx = VenueContext(
         venue=venue,
         wall_clock=wall_clock,
@@ -101,12 +112,20 @@ def _context(
 
 @asynccontextmanager
 async def run_simulator(
-    config: SimulatorConfig | None = None, wall_clock: Clock | None = None
+    config: SimulatorConfig | None = None,
+    wall_clock: Clock | None = None,
+    candle_sources: Mapping[str, Mapping[str, CandleSource]] | None = None,
 ) -> AsyncIterator[RunningSimulator]:
-    """Serve both dialects on loopback until the block exits (port 0 = a free port)."""
+    """Serve both dialects on loopback until the block exits (port 0 = a free port).
+
+    `candle_sources` plugs in other markets: {"binance": {"BTC/USDT": source}, "upbit": {...}},
+    e.g. `SyntheticCandleFeed(...).source("BTC/USDT")` from `botfolio.market.synthetic`.
+    """
     config = config or SimulatorConfig()
     token = config.control_token or secrets.token_urlsafe(24)
-    clock, binance, upbit = build_contexts(config, wall_clock or SystemClock(), token)
+    clock, binance, upbit = build_contexts(
+        config, wall_clock or SystemClock(), token, candle_sources
+    )
     servers: list[_Served] = []
     try:
         servers.append(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from botfolio.exchanges.simulator.accounts import Account
-from botfolio.exchanges.simulator.candles import Candle, CandleSource, aggregate
+from botfolio.exchanges.simulator.candles import CandleLike, CandleSource, aggregate
 from botfolio.exchanges.simulator.clock import SimulatorClock
 from botfolio.exchanges.simulator.engine import BookQuote, MatchingEngine
 from botfolio.exchanges.simulator.orders import Fill, Order, OrderRequest
@@ -61,7 +61,7 @@ class Venue:
                 self._match_candle(symbol, market, candle)
         return now
 
-    def _match_candle(self, symbol: str, market: Market, candle: Candle) -> None:
+    def _match_candle(self, symbol: str, market: Market, candle: CandleLike) -> None:
         closed_at = candle.open_time + market.source.interval
         for order in self.open_orders(None, symbol):
             account = self.accounts[order.api_key]
@@ -73,7 +73,7 @@ class Venue:
         except KeyError:
             raise UnknownSymbol(symbol) from None
 
-    def candles(self, symbol: str, interval: timedelta) -> list[Candle]:
+    def candles(self, symbol: str, interval: timedelta) -> list[CandleLike]:
         market = self.market(symbol)
         closed = market.source.closed_candles(self.clock.now())
         if interval == market.source.interval:
@@ -169,5 +169,7 @@ def _matches(order: Order, order_id: int | None, client_id: str | None, uuid: st
     return client_id is not None and order.client_order_id == client_id
 
 
-def _complete_buckets(candles: list[Candle], interval: timedelta, now: datetime) -> list[Candle]:
+def _complete_buckets(
+    candles: Sequence[CandleLike], interval: timedelta, now: datetime
+) -> list[CandleLike]:
     return [c for c in candles if c.open_time + interval <= now]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from botfolio.exchanges.simulator.binance import params as p
 from botfolio.exchanges.simulator.binance import wire
 from botfolio.exchanges.simulator.binance.errors import invalid_interval, invalid_symbol
-from botfolio.exchanges.simulator.candles import Candle
+from botfolio.exchanges.simulator.candles import CandleLike
 from botfolio.exchanges.simulator.context import VenueContext, from_ms, to_ms
 from botfolio.exchanges.simulator.venue import Venue
 
@@ -97,7 +97,7 @@ def _known(venue: Venue, names: list[str] | None) -> list[str]:
     return names
 
 
-def _window(candles: list[Candle], query: dict[str, str]) -> list[Candle]:
+def _window(candles: list[CandleLike], query: dict[str, str]) -> list[CandleLike]:
     start = p.integer_or_none(query, "startTime")
     end = p.integer_or_none(query, "endTime")
     count = p.limit(query, 500, 1000)
@@ -108,7 +108,7 @@ def _window(candles: list[Candle], query: dict[str, str]) -> list[Candle]:
     return candles[:count] if start is not None else candles[-count:]
 
 
-def _last_day(venue: Venue, symbol: str) -> list[Candle]:
+def _last_day(venue: Venue, symbol: str) -> list[CandleLike]:
     market = venue.market(symbol)
     candles = market.source.closed_candles(venue.clock.now())
     size = max(1, timedelta(days=1) // market.source.interval)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from botfolio.exchanges.simulator.candles import Candle
+from botfolio.exchanges.simulator.candles import CandleLike
 from botfolio.exchanges.simulator.context import to_ms
 from botfolio.exchanges.simulator.engine import BookQuote
 from botfolio.exchanges.simulator.orders import Fill, Order, OrderKind
@@ -72,7 +72,7 @@ def _filters(rules: SymbolRules) -> list[Json]:
     ]
 
 
-def kline(candle: Candle, interval: timedelta) -> list[Any]:
+def kline(candle: CandleLike, interval: timedelta) -> list[Any]:
     open_ms = to_ms(candle.open_time)
     return [
         open_ms,
@@ -90,7 +90,7 @@ def kline(candle: Candle, interval: timedelta) -> list[Any]:
     ]
 
 
-def ticker_24h(symbol: str, day: list[Candle], book: BookQuote, now: datetime) -> Json:
+def ticker_24h(symbol: str, day: list[CandleLike], book: BookQuote, now: datetime) -> Json:
     first, last = day[0], day[-1]
     volume = sum((c.volume for c in day), Decimal("0"))
     quote_volume = sum((c.volume * c.close for c in day), Decimal("0"))

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from botfolio.clock import ensure_utc
-from botfolio.exchanges.simulator.candles import Candle
+from botfolio.exchanges.simulator.candles import CandleLike
 from botfolio.exchanges.simulator.context import VenueContext
 from botfolio.exchanges.simulator.upbit import wire
 from botfolio.exchanges.simulator.upbit.errors import market_not_found, validation
@@ -89,7 +89,7 @@ def _candles(venue: Venue, query: dict[str, str], unit: int) -> list[dict[str, A
     if interval < market.source.interval or interval % market.source.interval:
         raise validation(f"{unit}m candles are finer than this market's data")
     count = bounded_int(query.get("count"), "count", default=1, maximum=200)
-    candles: list[Candle] = venue.candles(name, interval)
+    candles: list[CandleLike] = venue.candles(name, interval)
     if query.get("to"):
         until = _parse_to(query["to"])
         candles = [c for c in candles if c.open_time < until]
@@ -105,7 +105,7 @@ def _parse_to(raw: str) -> datetime:
     return ensure_utc(moment) if moment.tzinfo else ensure_utc(moment.replace(tzinfo=wire.KST))
 
 
-def _last_day(venue: Venue, name: str) -> list[Candle]:
+def _last_day(venue: Venue, name: str) -> list[CandleLike]:
     market = venue.market(name)
     candles = market.source.closed_candles(venue.clock.now())
     size = max(1, timedelta(days=1) // market.source.interval)

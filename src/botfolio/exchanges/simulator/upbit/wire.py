@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from botfolio.exchanges.simulator.candles import Candle
+from botfolio.exchanges.simulator.candles import CandleLike
 from botfolio.exchanges.simulator.context import to_ms
 from botfolio.exchanges.simulator.engine import BookQuote
 from botfolio.exchanges.simulator.orders import Fill, Order, OrderKind, OrderStatus, Side
@@ -47,7 +47,7 @@ def market_entry(rules: SymbolRules) -> Json:
     }
 
 
-def candle(rules: SymbolRules, bar: Candle, unit: int) -> Json:
+def candle(rules: SymbolRules, bar: CandleLike, unit: int) -> Json:
     return {
         "market": rules.symbol,
         "candle_date_time_utc": bar.open_time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -63,7 +63,7 @@ def candle(rules: SymbolRules, bar: Candle, unit: int) -> Json:
     }
 
 
-def ticker(rules: SymbolRules, day: list[Candle], now: datetime) -> Json:
+def ticker(rules: SymbolRules, day: list[CandleLike], now: datetime) -> Json:
     first, last = day[0], day[-1]
     change = last.close - first.open
     rate = change / first.open if first.open else Decimal("0")
