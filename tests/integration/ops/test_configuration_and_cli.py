@@ -3,6 +3,7 @@ prints a secret."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,21 @@ def test_help_when_listing_groups_gives_every_group_and_command_a_description() 
         assert group.name in top.output
         sub = runner.invoke(app, [str(group.name), "--help"], terminal_width=200)
         assert sub.exit_code == 0, sub.output
+
+
+def test_db_current_when_database_unreachable_says_so_in_one_line(
+    cli_env: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    cli_env.setenv(
+        "BOTFOLIO_DATABASE__URL",
+        f"postgresql+asyncpg://postgres:s3cret-pw@127.0.0.1:{closed_port}/botfolio",
+    )
+
+    result = CliRunner().invoke(app, ["db", "current"], terminal_width=300)
+
+    assert result.exit_code == 1
+    assert "the database is unreachable" in result.output
+    assert "s3cret-pw" not in result.output
