@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -75,11 +76,21 @@ async def test_refresh_job_metrics_when_queue_empties_resets_gauges_to_zero(
 
 @pytest.fixture
 def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """In-process CLI on the test database; the log handler it installs on CliRunner's
+    temporary stderr is removed afterwards so later tests do not log to a closed stream."""
     monkeypatch.setenv("BOTFOLIO_DATABASE__URL", db_url)
     monkeypatch.setenv("BOTFOLIO_LOG__LEVEL", "WARNING")
     get_settings.cache_clear()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     yield CliRunner()
     get_settings.cache_clear()
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 def test_jobs_cli_when_job_dead_lists_retries_and_counts_it(
