@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from botfolio.audit.access import AccessLogRecord
 from botfolio.config import Settings
 from botfolio.db import migrate
 from botfolio.db.database import Database
+from botfolio.jobs.service import enqueue
 from botfolio.runtime import Runtime
 from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import KeyRing
@@ -293,3 +295,25 @@ async def test_streamed_response_when_served_passes_through_whole_with_headers(
     assert response.headers["x-content-type-options"] == "nosniff"
     assert len(lines) == 500
     assert lines[-1] == "chunk 499"
+
+
+async def test_metrics_when_a_job_waits_report_queue_depth_and_age_from_the_table(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    async with runtime.db.transaction() as session:
+        await enqueue(
+            session,
+            "shell.test_probe",
+            {},
+            run_after=runtime.clock.now() - timedelta(minutes=2),
+            clock=runtime.clock,
+        )
+
+    await client.get("/metrics")
+
+    depth = REGISTRY.get_sample_value(
+        "botfolio_jobs_queue_depth", {"kind": "shell.test_probe", "state": "queued"}
+    )
+    age = REGISTRY.get_sample_value("botfolio_jobs_oldest_queued_age_seconds")
+    assert depth == 1
+    assert age is not None and age >= 120
