@@ -57,10 +57,13 @@ class SymbolRules:
 
 
 def default_rules(symbol: str, base: str, quote: str, reference_price: Decimal) -> SymbolRules:
-    """Plausible rules for a market whose rules nobody configured, scaled to its price."""
-    exponent = math.floor(math.log10(reference_price)) if reference_price > 0 else 0
-    tick = Decimal(1).scaleb(max(exponent - 6, -8))
-    step = Decimal(1).scaleb(min(max(-(exponent + 1), -8), 0))
+    """Plausible rules for a market nobody configured: about 6 significant digits of price, and a
+    lot step worth no more than the minimum order value (or a thousandth of the price)."""
+    price = reference_price if reference_price > 0 else Decimal("1")
+    min_notional = _MIN_NOTIONAL_BY_QUOTE.get(quote, Decimal("0"))
+    tick = Decimal(1).scaleb(max(_exponent(price) - 6, -8))
+    smallest_order = min_notional if min_notional > 0 else price / 1000
+    step = Decimal(1).scaleb(min(max(_exponent(smallest_order / price), -8), 0))
     return SymbolRules(
         symbol=symbol,
         base=base,
@@ -68,5 +71,9 @@ def default_rules(symbol: str, base: str, quote: str, reference_price: Decimal) 
         tick_size=tick,
         step_size=step,
         min_qty=step,
-        min_notional=_MIN_NOTIONAL_BY_QUOTE.get(quote, Decimal("0")),
+        min_notional=min_notional,
     )
+
+
+def _exponent(value: Decimal) -> int:
+    return math.floor(math.log10(value))
