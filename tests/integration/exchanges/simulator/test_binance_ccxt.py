@@ -195,3 +195,12 @@ async def test_create_order_when_balance_short_raises_insufficient_funds_2010(
 
     assert last_code(binance) == -2010
     assert sim.binance.venue.orders == {}
+
+
+async def test_fetch_ohlcv_when_interval_finer_than_data_is_refused_with_1120(
+    binance: Any,
+) -> None:
+    with pytest.raises(ccxt.BadRequest):
+        await binance.fetch_ohlcv("TST/USDT", "1s")
+
+    assert last_code(binance) == -1120
