@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.errors import ValidationFailedError
-from botfolio.market.candles import INDEX_NAME
-from botfolio.market.repository import SeriesKey, latest_candle_time, read_candles
+from botfolio.market.candles import INDEX_NAME, OHLCV_COLUMNS
+from botfolio.market.models import CandleRow
 from botfolio.market.timeframes import parse_timeframe
 from botfolio.predictions.features import FEATURE_NAMES, compute_features
 
@@ -31,17 +33,36 @@ async def read_recent_candles(
     symbols: Sequence[str],
     lookback_bars: int,
 ) -> dict[str, pd.DataFrame]:
-    """The last `lookback_bars` candles before the newest stored candle of any of the symbols."""
-    latest = [await latest_candle_time(session, SeriesKey(venue, s, timeframe)) for s in symbols]
-    known = [moment for moment in latest if moment is not None]
-    if not known:
+    """The last `lookback_bars` candles (as float64, for features only) before the newest stored
+    candle of any of the symbols: two queries whatever the number of symbols."""
+    where = (
+        CandleRow.venue == venue,
+        CandleRow.timeframe == timeframe,
+        CandleRow.symbol.in_(list(symbols)),
+    )
+    newest = (await session.execute(select(func.max(CandleRow.open_time)).where(*where))).scalar()
+    if newest is None:
         raise ValidationFailedError(f"no {timeframe} candles stored on {venue} for {symbols[0]}")
-    start = max(known) - parse_timeframe(timeframe) * lookback_bars
+    start = newest - parse_timeframe(timeframe) * lookback_bars
+    columns = [cast(CandleRow.__table__.c[name], Float).label(name) for name in OHLCV_COLUMNS]
+    stmt = (
+        select(CandleRow.symbol, CandleRow.open_time, *columns)
+        .where(*where, CandleRow.open_time >= start)
+        .order_by(CandleRow.symbol, CandleRow.open_time)
+    )
+    rows = (await session.execute(stmt)).all()
+    return _frames_by_symbol(rows)
+
+
+def _frames_by_symbol(rows: Sequence[Any]) -> dict[str, pd.DataFrame]:
+    if not rows:
+        return {}
+    table = pd.DataFrame(rows, columns=["symbol", INDEX_NAME, *OHLCV_COLUMNS])
+    table[INDEX_NAME] = pd.DatetimeIndex(pd.to_datetime(table[INDEX_NAME], utc=True))
     frames = {}
-    for symbol in symbols:
-        frame = await read_candles(session, SeriesKey(venue, symbol, timeframe), start=start)
-        if not frame.empty:
-            frames[symbol] = frame
+    for symbol, group in table.groupby("symbol", sort=False):
+        frame = group.set_index(INDEX_NAME)[list(OHLCV_COLUMNS)].astype("float64")
+        frames[str(symbol)] = frame
     return frames
 
 
