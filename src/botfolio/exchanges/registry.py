@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from botfolio.audit.service import Actor, record_event
 from botfolio.clock import Clock
-from botfolio.config import ExchangeSettings
+from botfolio.config import ExchangeSettings, VenueSettings
 from botfolio.db.database import Database
 from botfolio.errors import ConfigurationError
 from botfolio.exchanges.accounts import (
@@ -17,8 +17,6 @@ from botfolio.exchanges.accounts import (
     mark_credentials_rejected,
 )
 from botfolio.exchanges.breaker import BreakerState, CircuitBreaker
-from botfolio.exchanges.ccxt_factory import build_ccxt_exchange
-from botfolio.exchanges.ccxt_gateway import CcxtGateway
 from botfolio.exchanges.errors import CredentialsRejectedError
 from botfolio.exchanges.incidents import record_incident
 from botfolio.exchanges.port import ExchangeGateway
@@ -108,9 +106,7 @@ class GatewayRegistry:
         venue_settings = self._settings.venues.get(venue)
         if venue_settings is None:
             raise ConfigurationError(f"venue {venue!r} is not configured")
-        inner = CcxtGateway(
-            build_ccxt_exchange(venue_settings, api_key, secret), venue=venue, clock=self._clock
-        )
+        inner = _ccxt_gateway(venue_settings, api_key, secret, venue, self._clock)
         return ResilientGateway(
             inner,
             self.breaker(venue),
@@ -144,6 +140,17 @@ class GatewayRegistry:
             )
 
 
+def _ccxt_gateway(
+    venue_settings: VenueSettings, api_key: str, secret: str, venue: str, clock: Clock
+) -> ExchangeGateway:
+    """CCXT is imported on first use: it takes seconds, and most commands never reach a venue."""
+    from botfolio.exchanges.ccxt_factory import build_ccxt_exchange
+    from botfolio.exchanges.ccxt_gateway import CcxtGateway
+
+    exchange = build_ccxt_exchange(venue_settings, api_key, secret)
+    return CcxtGateway(exchange, venue=venue, clock=clock)
+
+
 def _default_limiter(settings: ExchangeSettings) -> RateLimiter:
     rate = min(v.requests_per_second for v in settings.venues.values()) if settings.venues else 10
     if settings.redis_url:
@@ -164,9 +171,7 @@ async def check_credentials(
     venue_settings = settings.venues.get(venue)
     if venue_settings is None:
         raise ConfigurationError(f"venue {venue!r} is not configured")
-    gateway = CcxtGateway(
-        build_ccxt_exchange(venue_settings, api_key, secret), venue=venue, clock=clock
-    )
+    gateway = _ccxt_gateway(venue_settings, api_key, secret, venue, clock)
     started = time.perf_counter()
     try:
         await gateway.fetch_balances()
