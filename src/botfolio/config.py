@@ -7,9 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -18,7 +19,13 @@ from pydantic_settings import (
 ENV_PREFIX = "BOTFOLIO_"
 
 
-class DatabaseSettings(BaseModel):
+class Section(BaseModel):
+    """A settings section: an unknown key is an error, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(Section):
     url: SecretStr = SecretStr("sqlite+aiosqlite:///./var/botfolio.db")
     echo: bool = False
     pool_size: int = 10
@@ -27,7 +34,7 @@ class DatabaseSettings(BaseModel):
     )
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8000
     allow_insecure_http: bool = Field(
@@ -39,7 +46,7 @@ class ApiSettings(BaseModel):
     hsts_max_age_seconds: int = 31_536_000
 
 
-class SecuritySettings(BaseModel):
+class SecuritySettings(Section):
     field_keys: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Key ring for field encryption: key id -> base64 of 32 random bytes.",
@@ -49,7 +56,7 @@ class SecuritySettings(BaseModel):
     keyring_file: Path = Path("./var/secrets/keyring.json")
 
 
-class AuthSettings(BaseModel):
+class AuthSettings(Section):
     totp_issuer: str = "BotFolio"
     staff_roles_require_2fa: tuple[str, ...] = ("admin", "operator", "support")
     login_max_failures: int = 5
@@ -60,7 +67,7 @@ class AuthSettings(BaseModel):
     recovery_code_count: int = 10
 
 
-class JobSettings(BaseModel):
+class JobSettings(Section):
     poll_interval_seconds: float = 0.5
     lease_seconds: float = 30.0
     max_attempts: int = 5
@@ -69,14 +76,14 @@ class JobSettings(BaseModel):
     concurrency: int = 4
 
 
-class SchedulerSettings(BaseModel):
+class SchedulerSettings(Section):
     lease_ttl_seconds: float = Field(
         default=5.0, description="A standby takes over once the holder misses renewals this long."
     )
     renew_interval_seconds: float = 1.0
 
 
-class VenueSettings(BaseModel):
+class VenueSettings(Section):
     """One venue reachable through CCXT. `base_url` points CCXT elsewhere (our simulator)."""
 
     ccxt_id: str
@@ -92,7 +99,7 @@ class VenueSettings(BaseModel):
     )
 
 
-class ExchangeSettings(BaseModel):
+class ExchangeSettings(Section):
     venues: dict[str, VenueSettings] = Field(
         default_factory=lambda: {
             "binance": VenueSettings(ccxt_id="binance"),
@@ -111,12 +118,12 @@ class ExchangeSettings(BaseModel):
     reconcile_interval_seconds: float = 30.0
 
 
-class RetentionSettings(BaseModel):
+class RetentionSettings(Section):
     audit_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
     access_log_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
 
 
-class LogSettings(BaseModel):
+class LogSettings(Section):
     level: str = "INFO"
     json_output: bool = True
 
@@ -153,7 +160,7 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [
             init_settings,
             FileVariantSettingsSource(settings_cls),
-            env_settings,
+            EnvWithoutFileVariants(settings_cls),
         ]
         config_file = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
         if config_file:
@@ -164,6 +171,30 @@ class Settings(BaseSettings):
                 )
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+class EnvWithoutFileVariants(EnvSettingsSource):
+    """The environment, minus `*_FILE` variables that name a secret file (handled above)."""
+
+    def __call__(self) -> dict[str, Any]:
+        return _drop_file_variants(self.settings_cls, super().__call__())
+
+
+def _drop_file_variants(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in values.items():
+        if key.endswith("_file") and key not in model.model_fields:
+            continue
+        field = model.model_fields.get(key)
+        annotation = field.annotation if field else None
+        if (
+            isinstance(value, dict)
+            and isinstance(annotation, type)
+            and issubclass(annotation, BaseModel)
+        ):
+            value = _drop_file_variants(annotation, value)
+        kept[key] = value
+    return kept
 
 
 class FileVariantSettingsSource(PydanticBaseSettingsSource):

@@ -38,3 +38,10 @@ def test_unknown_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_retention_shorter_than_three_years_is_refused() -> None:
     with pytest.raises(ValueError, match="greater than or equal"):
         Settings(retention={"audit_days": 365})
+
+
+def test_unknown_key_inside_a_section_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOTFOLIO_JOBS__LEASE_SECOND", "3")  # typo of lease_seconds
+
+    with pytest.raises(ValueError, match="lease_second"):
+        Settings()

@@ -1,0 +1,66 @@
+"""Worker processes running the real order jobs, configured from BOTFOLIO_* env vars.
+
+Started once as a "zygote": it imports everything, then forks one fresh worker process per
+`spawn` line on stdin and answers `PID <pid>`; each child prints `READY <pid>` once its worker is
+built, `CLAIMED <job id>` as each job starts, and runs until killed. Forking after the imports makes each crash trial start in
+milliseconds instead of re-importing CCXT and SQLAlchemy fifty times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from typing import Any
+
+from botfolio.config import Settings
+from botfolio.jobs.registry import JobContext, JobRegistry
+from botfolio.jobs.worker import Worker
+from botfolio.logs import configure_logging
+from botfolio.orders.tasks import register_jobs
+from botfolio.runtime import Runtime
+
+
+def announce_claims(runtime: Runtime) -> JobRegistry:
+    """The real order handlers, each announcing `CLAIMED <job id>` on stdout as it starts, so the
+    test can aim its SIGKILL inside the submission rather than at start-up."""
+    real = JobRegistry()
+    register_jobs(real, runtime)
+    registry = JobRegistry()
+    for kind in real.kinds():
+        handler = real.get(kind)
+
+        async def announced(ctx: JobContext, payload: dict[str, Any], run: Any = handler) -> None:
+            print(f"CLAIMED {ctx.job_id}", flush=True)
+            await run(ctx, payload)
+
+        registry.register(kind, announced)
+    return registry
+
+
+async def run_worker() -> None:
+    settings = Settings()
+    runtime = Runtime.from_settings(settings)
+    registry = announce_claims(runtime)
+    worker = Worker(runtime.db, registry, settings.jobs, runtime.clock, concurrency=2)
+    print(f"READY {os.getpid()}", flush=True)
+    await worker.run()
+
+
+def main() -> None:
+    configure_logging("ERROR")
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    for line in sys.stdin:
+        if line.strip() != "spawn":
+            continue
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            asyncio.run(run_worker())
+            os._exit(0)
+        print(f"PID {pid}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
