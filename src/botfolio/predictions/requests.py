@@ -25,7 +25,7 @@ from botfolio.jobs.scheduler import PeriodicTaskRegistry
 from botfolio.jobs.service import enqueue
 from botfolio.logs import get_logger
 from botfolio.predictions.models import PredictionRequest, RequestStatus
-from botfolio.predictions.rollback_alerts import queue_user_notification
+from botfolio.predictions.rollback_alerts import queue_delay_notification
 from botfolio.predictions.serving_config import QueuePolicy
 from botfolio.predictions.serving_metrics import QUEUED_REQUESTS
 from botfolio.predictions.serving_types import Pending, Prediction, PredictRequest
@@ -185,15 +185,15 @@ async def notify_if_delayed(
     if row.user_id is None:
         log.warning("prediction.request_delayed", request_id=row.id, bot_id=row.bot_id)
         return 0
-    await queue_user_notification(
+    minutes = int(waited // 60)
+    await queue_delay_notification(
         session,
         clock,
         user_id=row.user_id,
-        topic="predictions.delayed",
-        title="Predictions are delayed; your bot is holding",
-        body=(
-            f"The prediction engine has not answered for {int(waited // 60)} minutes. "
-            "Your bot is not trading on old predictions and will resume once it answers."
+        bot_id=row.bot_id,
+        reason=(
+            f"the prediction engine has not answered for {minutes} min; the bot holds and "
+            "will not trade on old predictions"
         ),
         dedup_key=f"predictions.delayed:{row.id}",
     )

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from botfolio.audit.models import AuditEvent
+from botfolio.alerts.models import Alert
 from botfolio.clock import ManualClock
 from botfolio.db.database import Database
 from botfolio.db.ids import new_id
@@ -62,10 +62,8 @@ async def _forced_champion(db: Database, clock: ManualClock, path: Path) -> str:
 
 async def _critical_alerts(db: Database) -> list[dict[str, Any]]:
     async with db.session() as session:
-        events = await session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "alert.raised")
-        )
-        return [e.details for e in events if e.details.get("severity") == "critical"]
+        alerts = await session.scalars(select(Alert).where(Alert.rule == "predictions.rollback"))
+        return [a.details for a in alerts if a.severity == "critical"]
 
 
 async def _assert_rolled_back(db: Database, bad: str, restored: str, trigger: str) -> None:
