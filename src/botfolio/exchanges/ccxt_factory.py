@@ -7,12 +7,12 @@ URL CCXT knows for the venue while keeping each path, so CCXT itself runs unmodi
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import ccxt.async_support as ccxt
 
 from botfolio.config import VenueSettings
 from botfolio.errors import ConfigurationError
+from botfolio.exchanges.urls import point_at
 
 _SPOT_ONLY: dict[str, dict[str, Any]] = {
     "binance": {
@@ -41,18 +41,3 @@ def build_ccxt_exchange(venue: VenueSettings, api_key: str = "", secret: str = "
     if venue.base_url:
         point_at(exchange, venue.base_url)
     return exchange
-
-
-def point_at(exchange: Any, base_url: str) -> None:
-    """Rewrite every URL in `exchange.urls['api']` to `base_url` + its original path."""
-    base = base_url.rstrip("/")
-    exchange.urls["api"] = _rewrite(exchange.urls["api"], base)
-
-
-def _rewrite(node: Any, base: str) -> Any:
-    if isinstance(node, str):
-        parts = urlsplit(node.replace("{hostname}", "placeholder.invalid"))
-        return base + parts.path
-    if isinstance(node, dict):
-        return {key: _rewrite(value, base) for key, value in node.items()}
-    return node

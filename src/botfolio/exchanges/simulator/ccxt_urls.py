@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+
+from botfolio.exchanges.urls import point_at
 
 SPOT_ONLY_OPTIONS: dict[str, Any] = {
     "fetchMarkets": {"types": ["spot"]},
@@ -16,17 +17,8 @@ def point_ccxt_at_simulator(exchange: Any, base_url: str) -> Any:
     """Rewrite every `urls['api']` entry to `base_url` + its original path, make load_markets
     spot-only (one request) and turn ccxt's own retries off (a retry is re-signed, so for an
     order it is a second order). Call it after `set_sandbox_mode`, which replaces the URLs."""
-    base = base_url.rstrip("/")
-    exchange.urls["api"] = _rewrite(exchange.urls["api"], base)
+    point_at(exchange, base_url)
     exchange.options.update(SPOT_ONLY_OPTIONS)
     exchange.options["maxRetriesOnFailure"] = 0
     exchange.options["adjustForTimeDifference"] = False
     return exchange
-
-
-def _rewrite(entry: Any, base: str) -> Any:
-    if isinstance(entry, dict):
-        return {key: _rewrite(value, base) for key, value in entry.items()}
-    if isinstance(entry, str):
-        return base + urlsplit(entry.replace("{hostname}", "host")).path.rstrip("/")
-    return entry
