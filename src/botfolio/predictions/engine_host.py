@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from botfolio.audit.service import Actor
@@ -171,7 +172,13 @@ class EngineHost:
         )
 
     async def _store(self, request: PredictRequest, prediction: Prediction) -> None:
+        """Store the values once per request id: a client retry after a lost response adds none."""
         async with self._db.transaction() as session:
+            seen = select(StoredPrediction.id).where(
+                StoredPrediction.request_id == prediction.request_id
+            )
+            if (await session.execute(seen.limit(1))).first() is not None:
+                return
             session.add_all(
                 StoredPrediction(
                     id=new_id(),
