@@ -1,6 +1,6 @@
 """HTTP client of the `botfolio predictor` role: timeouts, bounded retries, typed errors.
 
-Transport failures, timeouts and 502/503/504 are retried with exponential backoff (tenacity);
+Transport failures, timeouts and 5xx answers are retried with exponential backoff (tenacity);
 when the attempts run out the caller gets `PredictorUnavailableError` (a TemporaryError), which
 `PredictionService` turns into a queued request. Refusals (4xx) are not retried.
 """
@@ -24,7 +24,6 @@ from botfolio.predictions.serving_types import Prediction, PredictRequest
 log = get_logger(__name__)
 
 PREDICT_PATH = "/v1/predict"
-RETRIED_STATUSES = frozenset({502, 503, 504})
 
 
 class PredictorUnavailableError(TemporaryError):
@@ -83,7 +82,7 @@ class PredictorClient:
         async for attempt in retrying:
             with attempt:
                 response = await self._http.post(PREDICT_PATH, json=body)
-                if response.status_code in RETRIED_STATUSES:
+                if response.status_code >= 500:
                     raise _RetryableResponse(response)
                 return response
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 
 from botfolio.errors import (
     BotfolioError,
@@ -47,15 +48,29 @@ def create_predictor_app(host: EngineHost, *, hot_reload: bool = True) -> FastAP
                     await reloader
 
     app = FastAPI(title="BotFolio predictor", lifespan=lifespan)
+    _install_error_handlers(app, host.family)
+    _add_routes(app, host)
+    return app
 
+
+def _install_error_handlers(app: FastAPI, family: str) -> None:
     @app.exception_handler(BotfolioError)
     async def _botfolio_error(_request: Request, exc: BotfolioError) -> JSONResponse:
         status = _status_for(exc)
         if isinstance(exc, TemporaryError):
-            PREDICTION_ERRORS.labels(host.family, "unavailable").inc()
+            PREDICTION_ERRORS.labels(family, "unavailable").inc()
         body: dict[str, Any] = {"code": exc.code, "message": exc.message, "details": {}}
         return JSONResponse({"error": body}, status_code=status)
 
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        PREDICTION_ERRORS.labels(family, "database").inc()
+        log.warning("prediction.database_error", error=type(exc).__name__)
+        body = {"code": "database_unavailable", "message": "the database is unavailable"}
+        return JSONResponse({"error": {**body, "details": {}}}, status_code=503)
+
+
+def _add_routes(app: FastAPI, host: EngineHost) -> None:
     @app.post("/v1/predict", response_model=Prediction)
     async def predict(body: PredictRequest) -> Prediction:
         """Expected returns for the symbols from the latest stored candles."""
@@ -75,8 +90,6 @@ def create_predictor_app(host: EngineHost, *, hot_reload: bool = True) -> FastAP
     @app.get("/metrics")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    return app
 
 
 def _status_for(exc: BotfolioError) -> int:
