@@ -38,7 +38,7 @@ from botfolio.exchanges.port import (
 )
 
 # How each CCXT exchange id names our client order id in a lookup (create uses `clientOrderId`).
-_LOOKUP_PARAM = {"binance": "origClientOrderId", "upbit": "identifier"}
+_LOOKUP_PARAM = {"binance": "origClientOrderId"}
 
 
 class CcxtGateway:
@@ -112,8 +112,7 @@ class CcxtGateway:
 
     async def fetch_order(self, client_order_id: ClientOrderId, symbol: str) -> OrderReport:
         await self._ensure_markets()
-        param = _LOOKUP_PARAM.get(str(self._exchange.id), "clientOrderId")
-        raw = await self._read(self._exchange.fetch_order, None, symbol, {param: client_order_id})
+        raw = await self._read(self._lookup_by_client_id, client_order_id, symbol)
         if not raw or not raw.get("id"):
             raise OrderNotFoundOnVenueError(f"{self.venue}: no order {client_order_id}")
         report = parse_order(raw, self._clock.now())
@@ -135,6 +134,15 @@ class CcxtGateway:
 
     async def close(self) -> None:
         await self._exchange.close()
+
+    async def _lookup_by_client_id(self, client_order_id: str, symbol: str) -> Any:
+        exchange = self._exchange
+        if exchange.id == "upbit":
+            # ccxt's upbit.fetch_order always sends `uuid`; look up by identifier directly.
+            raw = await exchange.privateGetOrder({"identifier": client_order_id})
+            return exchange.parse_order(raw, exchange.market(symbol))
+        param = _LOOKUP_PARAM.get(str(exchange.id), "clientOrderId")
+        return await exchange.fetch_order(None, symbol, {param: client_order_id})
 
     async def _ensure_markets(self) -> None:
         if self._markets is None:
