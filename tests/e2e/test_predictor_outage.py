@@ -19,7 +19,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from botfolio.audit.models import AuditEvent
 from botfolio.audit.service import Actor
 from botfolio.clock import ManualClock
 from botfolio.config import JobSettings
@@ -30,6 +29,7 @@ from botfolio.jobs.worker import Worker
 from botfolio.market.candles import frame_to_candles
 from botfolio.market.repository import SeriesKey, upsert_candles
 from botfolio.market.synthetic import SyntheticMarketConfig, generate_frames
+from botfolio.notifications.models import Notification
 from botfolio.predictions import registry
 from botfolio.predictions.artifacts import save_artifact
 from botfolio.predictions.client import PredictorClient
@@ -204,12 +204,10 @@ async def test_predictor_when_killed_queues_requests_and_answers_all_after_resta
     async with db.session() as session:
         requests = (await session.scalars(select(PredictionRequest))).all()
         stored = (await session.scalars(select(StoredPrediction))).all()
-        notices = (
-            await session.scalars(
-                select(AuditEvent).where(AuditEvent.action == "notification.queued")
-            )
-        ).all()
+        notices = (await session.scalars(select(Notification))).all()
     assert {r.status for r in requests} == {"completed"}
     assert {r.model_version_id for r in requests} == {champion_id}
     assert {p.request_id for p in stored} >= {a.request_id for a in held}
-    assert sorted(n.target_id for n in notices) == sorted(f"u-{b}" for b in BOTS)
+    assert sorted((n.user_id, n.event) for n in notices) == sorted(
+        (f"u-{b}", "predictions.delayed") for b in BOTS
+    )
