@@ -118,6 +118,14 @@ class ExchangeSettings(Section):
     reconcile_interval_seconds: float = 30.0
 
 
+class PredictionSettings(Section):
+    predictor_url: str | None = Field(
+        default=None,
+        description="The predictor role's base URL; unset = the engine runs inside each worker.",
+    )
+    request_timeout_seconds: float = 2.0
+
+
 class RetentionSettings(Section):
     audit_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
     access_log_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
@@ -145,6 +153,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     exchanges: ExchangeSettings = ExchangeSettings()
+    predictions: PredictionSettings = PredictionSettings()
     retention: RetentionSettings = RetentionSettings()
     log: LogSettings = LogSettings()
 

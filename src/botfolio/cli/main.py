@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[tuple[str, str | None, str], ...] = (
     ("botfolio.cli.data_cmd", "data", "Market data: import, fetch, quality checks."),
     ("botfolio.cli.model_cmd", "model", "Prediction models: train, list, promote, roll back."),
     ("botfolio.cli.simulator_cmd", None, "The local exchange simulator."),
+    ("botfolio.cli.predictor_cmd", None, "The prediction engine role (POST /v1/predict)."),
     ("botfolio.cli.workers_cmd", None, "Run the worker and scheduler roles."),
     ("botfolio.cli.roles_cmd", None, "Run the API and the demo."),
 )

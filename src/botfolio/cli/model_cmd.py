@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from botfolio.cli.common import console, err_console, run_with_runtime
+from botfolio.cli.model_registry_cmd import register as _register_registry_commands
 from botfolio.errors import BotfolioError, ValidationFailedError
 from botfolio.runtime import Runtime
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # pandas and LightGBM load only when a command runs: the CLI 
     from botfolio.predictions.training import FoldResult, TrainingConfig, TrainingResult
 
 app = typer.Typer(no_args_is_help=True)
+_register_registry_commands(app)
 
 METRIC_COLUMNS = (
     ("IC", "information_coefficient"),

@@ -23,7 +23,7 @@ from botfolio.runtime import Runtime
 app = typer.Typer(no_args_is_help=True)
 
 # Modules (dotted names) contributing job handlers and periodic tasks; a domain adds itself here.
-JOB_MODULES: tuple[str, ...] = ("botfolio.orders.tasks",)
+JOB_MODULES: tuple[str, ...] = ("botfolio.orders.tasks", "botfolio.predictions.tasks")
 
 
 def build_job_registry(runtime: Runtime) -> JobRegistry:
