@@ -23,7 +23,7 @@ from botfolio.notifications.models import (
     NotificationChannel,
 )
 from botfolio.notifications.planning import unusable_reason
-from botfolio.notifications.service import DELIVER_KIND
+from botfolio.notifications.service import DISPATCH_KIND
 
 RECENT_ATTEMPTS = 20
 FAILING_STREAK = 2
@@ -53,10 +53,10 @@ class ChannelReport:
 
 @dataclass(frozen=True)
 class ServiceState:
-    delivery_jobs_queued: int
-    delivery_jobs_running: int
-    delivery_jobs_dead: int
-    oldest_due_job_age_seconds: float | None
+    dispatch_jobs_queued: int
+    dispatch_jobs_running: int
+    dispatch_jobs_dead: int
+    oldest_due_notification_age_seconds: float | None
     notifications_by_status: dict[str, int]
 
 
@@ -113,12 +113,14 @@ async def diagnose(session: AsyncSession, clock: Clock, user_id: str) -> Diagnos
 
 async def _service_state(session: AsyncSession, clock: Clock) -> ServiceState:
     stats = await queue_stats(session, clock=clock)
-    row = next((r for r in stats.by_kind if r.kind == DELIVER_KIND), None)
+    row = next((r for r in stats.by_kind if r.kind == DISPATCH_KIND), None)
+    now = clock.now()
+    oldest = await repository.oldest_due_queued(session, now)
     return ServiceState(
-        delivery_jobs_queued=row.queued if row else 0,
-        delivery_jobs_running=row.running if row else 0,
-        delivery_jobs_dead=row.dead if row else 0,
-        oldest_due_job_age_seconds=stats.oldest_due_age_seconds,
+        dispatch_jobs_queued=row.queued if row else 0,
+        dispatch_jobs_running=row.running if row else 0,
+        dispatch_jobs_dead=row.dead if row else 0,
+        oldest_due_notification_age_seconds=(now - oldest).total_seconds() if oldest else None,
         notifications_by_status=await repository.count_by_status(session),
     )
 
@@ -144,21 +146,21 @@ def _channel_report(
 
 def _service_findings(service: ServiceState) -> list[Finding]:
     findings = []
-    age = service.oldest_due_job_age_seconds
-    if service.delivery_jobs_queued and age is not None and age > STALLED_QUEUE_SECONDS:
+    age = service.oldest_due_notification_age_seconds
+    if age is not None and age > STALLED_QUEUE_SECONDS:
         findings.append(
             Finding(
                 "problem",
-                f"deliveries are waiting ({age:.0f} s for the oldest due job)",
-                "check that `botfolio worker` is running and can reach the database",
+                f"deliveries are stalled: a due notification has waited {age:.0f} s",
+                "check that `botfolio worker` and `botfolio scheduler` run and reach the database",
             )
         )
-    if service.delivery_jobs_dead:
+    if service.dispatch_jobs_dead:
         findings.append(
             Finding(
                 "warning",
-                f"{service.delivery_jobs_dead} delivery job(s) are dead-lettered",
-                "inspect them with `botfolio jobs list --state dead --kind notifications.deliver`",
+                f"{service.dispatch_jobs_dead} dispatch job(s) are dead-lettered",
+                "inspect them: `botfolio jobs list --state dead --kind notifications.dispatch`",
             )
         )
     return findings

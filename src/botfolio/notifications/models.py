@@ -1,7 +1,9 @@
 """Notification tables: per-user channels and settings, the outbox of notifications, attempts.
 
 A notification row is the outbox entry AND the delivery state machine: which channels it will try
-(`plan`), where it is (`plan_index`, `channel_attempts`, `step`), and how it ended. Every send is
+(`plan`), where it is (`plan_index`, `channel_attempts`, `step`), when it is due
+(`next_attempt_at`), which dispatcher holds it (`lease_owner` until `lease_expires_at`), and how
+it ended. Every send is
 one `notification_attempts` row, so the delivery history is complete even across worker crashes.
 Destinations (addresses, phone numbers, webhook URLs) are encrypted, bound to the channel row.
 """
@@ -30,7 +32,7 @@ class ChannelKind(StrEnum):
 
 
 class NotificationStatus(StrEnum):
-    """queued -> delivered | dead. `step` counts the delivery steps taken (the guard for writes)."""
+    """queued -> delivered | dead. `step` counts the delivery steps taken."""
 
     QUEUED = "queued"
     DELIVERED = "delivered"
@@ -105,6 +107,8 @@ class Notification(Base):
     dead_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     alert_id: Mapped[str | None] = mapped_column(ID)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -113,6 +117,7 @@ class Notification(Base):
         CheckConstraint("status IN ('queued', 'delivered', 'dead')", name="status"),
         Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
         Index("ix_notifications_status_created_at", "status", "created_at"),
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
 

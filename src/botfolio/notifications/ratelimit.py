@@ -1,7 +1,7 @@
 """Per-channel-kind send rate limits: a token bucket per kind, per worker process.
 
-A send waits for its token up to a bound; beyond it the delivery step is handed back to the job
-queue (`ChannelRateLimited`, a TemporaryError) so one slow channel never pins every worker slot.
+A send waits for its token up to a bound; beyond it the notification is put back with a later
+due time (`ChannelRateLimited`), so one slow channel never holds up the rest of a batch.
 """
 
 from __future__ import annotations

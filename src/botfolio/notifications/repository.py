@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,20 @@ from botfolio.notifications.models import (
 )
 
 NO_SYNC = {"synchronize_session": False}
+_notifications: Table = Notification.__table__  # type: ignore[assignment]
+_attempts: Table = NotificationAttempt.__table__  # type: ignore[assignment]
+OUTCOME_COLUMNS = (
+    "status",
+    "plan_index",
+    "channel_attempts",
+    "step",
+    "next_attempt_at",
+    "delivered_channel",
+    "delivered_at",
+    "dead_at",
+    "last_error",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -83,21 +97,6 @@ async def advance(session: AsyncSession, notification_id: str, step: int, **valu
         .execution_options(**NO_SYNC)
     )
     return (await session.execute(stmt)).scalar_one_or_none() is not None
-
-
-async def set_plan(session: AsyncSession, notification_id: str, step: int, plan: list[str]) -> bool:
-    stmt = (
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.step == step)
-        .values(plan=plan)
-        .returning(Notification.id)
-        .execution_options(**NO_SYNC)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
-
-
-def add_attempt(session: AsyncSession, attempt: NotificationAttempt) -> None:
-    session.add(attempt)
 
 
 async def notifications_of(
@@ -176,3 +175,108 @@ async def set_alert(session: AsyncSession, notification_id: str, alert_id: str) 
         .execution_options(**NO_SYNC)
     )
     await session.execute(stmt)
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int, owner: str, lease_until: datetime
+) -> Sequence[Notification]:
+    """Lease up to `limit` due notifications for one dispatcher.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent dispatchers take disjoint rows; SQLite: the
+    write lock taken at BEGIN IMMEDIATE. A row whose dispatcher died is due again once its lease
+    has expired.
+    """
+    stmt = (
+        select(Notification)
+        .where(
+            Notification.status == NotificationStatus.QUEUED,
+            Notification.next_attempt_at <= now,
+            or_(Notification.lease_expires_at.is_(None), Notification.lease_expires_at <= now),
+        )
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = (await session.scalars(stmt.execution_options(populate_existing=True))).all()
+    if rows:
+        await session.execute(
+            update(Notification)
+            .where(Notification.id.in_([row.id for row in rows]))
+            .values(lease_owner=owner, lease_expires_at=lease_until)
+            .execution_options(**NO_SYNC)
+        )
+    return rows
+
+
+async def channels_for_users(
+    session: AsyncSession, user_ids: Sequence[str]
+) -> Sequence[NotificationChannel]:
+    stmt = select(NotificationChannel).where(NotificationChannel.user_id.in_(user_ids))
+    return (await session.scalars(stmt)).all()
+
+
+async def profiles_for(
+    session: AsyncSession, user_ids: Sequence[str]
+) -> dict[str, NotificationProfile]:
+    stmt = select(NotificationProfile).where(NotificationProfile.user_id.in_(user_ids))
+    return {profile.user_id: profile for profile in (await session.scalars(stmt)).all()}
+
+
+async def store_plans(session: AsyncSession, plans: dict[str, list[str]]) -> None:
+    if not plans:
+        return
+    stmt = (
+        update(_notifications)
+        .where(_notifications.c.id == bindparam("b_id"))
+        .values(plan=bindparam("b_plan"))
+    )
+    rows = [{"b_id": nid, "b_plan": plan} for nid, plan in plans.items()]
+    await session.execute(stmt, rows, execution_options=NO_SYNC)
+
+
+async def still_leased(session: AsyncSession, ids: Sequence[str], owner: str) -> set[str]:
+    """The ids this dispatcher still holds (locked until commit); others were taken over."""
+    stmt = (
+        select(Notification.id)
+        .where(Notification.id.in_(ids), Notification.lease_owner == owner)
+        .with_for_update()
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def apply_outcomes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany: each row gives `b_id` and every column of OUTCOME_COLUMNS; the lease ends."""
+    if not rows:
+        return
+    stmt = (
+        update(_notifications)
+        .where(_notifications.c.id == bindparam("b_id"))
+        .values(
+            lease_owner=None,
+            lease_expires_at=None,
+            **{column: bindparam(f"b_{column}") for column in OUTCOME_COLUMNS},
+        )
+    )
+    await session.execute(stmt, list(rows), execution_options=NO_SYNC)
+
+
+async def insert_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(_attempts), list(rows))
+
+
+async def next_due_after(session: AsyncSession, now: datetime) -> datetime | None:
+    stmt = select(func.min(Notification.next_attempt_at)).where(
+        Notification.status == NotificationStatus.QUEUED, Notification.next_attempt_at > now
+    )
+    moment: datetime | None = (await session.execute(stmt)).scalar_one_or_none()
+    return moment
+
+
+async def oldest_due_queued(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the longest-waiting due notification became due (the dispatch latency)."""
+    stmt = select(func.min(Notification.next_attempt_at)).where(
+        Notification.status == NotificationStatus.QUEUED, Notification.next_attempt_at <= now
+    )
+    moment: datetime | None = (await session.execute(stmt)).scalar_one_or_none()
+    return moment

@@ -59,8 +59,12 @@ class ChannelSenders:
         self._settings = settings
         self._own_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            timeout=settings.send_timeout_seconds,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+            # Dispatchers bound their sends (lanes), so waiting for a pooled connection is normal.
+            timeout=httpx.Timeout(settings.send_timeout_seconds, pool=None),
+            limits=httpx.Limits(
+                max_connections=4 * settings.max_in_flight,
+                max_keepalive_connections=4 * settings.max_in_flight,
+            ),
         )
 
     async def aclose(self) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from botfolio.clock import Clock
 from botfolio.db.ids import new_id
 from botfolio.errors import ConflictError, NotFoundError, ValidationFailedError
+from botfolio.jobs.models import Job, JobState
 from botfolio.jobs.service import enqueue
 from botfolio.logs import get_logger
 from botfolio.notifications import repository
@@ -26,14 +27,10 @@ from botfolio.notifications.repository import FailureFilter
 
 log = get_logger(__name__)
 
-DELIVER_KIND = "notifications.deliver"
-DELIVER_JOB_MAX_ATTEMPTS = 20
+DISPATCH_KIND = "notifications.dispatch"
+DISPATCH_JOB_MAX_ATTEMPTS = 5
 DEDUP_KEY_MAX = 200
 DATA_MAX_BYTES = 16 * 1024
-
-
-def deliver_job_key(notification_id: str, step: int) -> str:
-    return f"{DELIVER_KIND}:{notification_id}:{step}"
 
 
 async def queue_notification(
@@ -46,7 +43,7 @@ async def queue_notification(
     dedup_key: str,
     channel_kinds: Sequence[str] | None = None,
 ) -> Notification:
-    """Write a notification and its first delivery job in the caller's transaction.
+    """Write a notification (and a job that wakes the dispatcher) in the caller's transaction.
 
     The same `dedup_key` twice (a retried event) returns the first notification and adds
     nothing, so a user is never told twice. `channel_kinds` limits delivery to those kinds
@@ -85,27 +82,36 @@ async def queue_notification(
             "notification.deduplicated", notification_id=existing.id, notification_event=event
         )
         return existing
-    await enqueue_step(session, clock, notification.id, 0)
+    await wake_dispatcher(session, clock)
     log.info("notification.queued", notification_id=notification.id, notification_event=event)
     return notification
 
 
-async def enqueue_step(
-    session: AsyncSession,
-    clock: Clock,
-    notification_id: str,
-    step: int,
-    *,
-    run_after: datetime | None = None,
+async def wake_dispatcher(
+    session: AsyncSession, clock: Clock, *, at: datetime | None = None
 ) -> None:
-    """The job for one delivery step; keyed by step, so a re-run cannot queue a step twice."""
-    await enqueue(
+    """Make sure a dispatch job runs at `at` (default now) and will see rows committed now.
+
+    Keyed by the second it is due, so a burst of notifications wakes one dispatcher, not one
+    each; when that second's job has already started, a fresh one is added. The remaining race
+    (a job that starts and finishes between this call and the caller's commit) is covered by the
+    scheduler's periodic dispatch every `dispatch_interval_seconds`.
+    """
+    moment = at or clock.now()
+    key = f"{DISPATCH_KIND}:{moment.replace(microsecond=0).isoformat()}"
+    job = await _enqueue_dispatch(session, clock, key, moment)
+    if job.state != JobState.QUEUED:
+        await _enqueue_dispatch(session, clock, f"{key}:{new_id()}", moment)
+
+
+async def _enqueue_dispatch(session: AsyncSession, clock: Clock, key: str, moment: datetime) -> Job:
+    return await enqueue(
         session,
-        DELIVER_KIND,
-        {"notification_id": notification_id, "step": step},
-        idempotency_key=deliver_job_key(notification_id, step),
-        run_after=run_after,
-        max_attempts=DELIVER_JOB_MAX_ATTEMPTS,
+        DISPATCH_KIND,
+        {},
+        idempotency_key=key,
+        run_after=moment,
+        max_attempts=DISPATCH_JOB_MAX_ATTEMPTS,
         clock=clock,
     )
 
@@ -168,13 +174,15 @@ async def retry_notification(
         channel_attempts=0,
         next_attempt_at=now,
         dead_at=None,
+        lease_owner=None,
+        lease_expires_at=None,
         updated_at=now,
     )
     if not moved:
         raise ConflictError(
             "the notification changed meanwhile; retry", notification_id=notification_id
         )
-    await enqueue_step(session, clock, notification_id, step + 1)
+    await wake_dispatcher(session, clock)
     log.info("notification.retried", notification_id=notification_id)
     refreshed = await repository.get_notification(session, notification_id)
     assert refreshed is not None  # noqa: S101 - we just updated it in this transaction

@@ -1,4 +1,4 @@
-"""Job handler of notification delivery (wired by `botfolio worker` through JOB_MODULES)."""
+"""Job handler and periodic task of notification delivery (wired through JOB_MODULES)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 
 from botfolio.auth.context import RuntimeParts
 from botfolio.jobs.registry import JobContext, JobRegistry
-from botfolio.notifications.delivery import DeliveryDeps, deliver_step
+from botfolio.jobs.scheduler import PeriodicTaskRegistry
+from botfolio.notifications.delivery import DeliveryDeps, dispatch
 from botfolio.notifications.ratelimit import ChannelRateLimiter
 from botfolio.notifications.senders import ChannelSenders
-from botfolio.notifications.service import DELIVER_KIND
+from botfolio.notifications.service import DISPATCH_KIND
 from botfolio.notifications.settings import NotificationSettings, notification_settings
 
 
@@ -32,13 +33,17 @@ def build_delivery_deps(
 
 
 def register_delivery(registry: JobRegistry, deps: DeliveryDeps) -> None:
-    async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
-        await deliver_step(
-            deps, str(payload["notification_id"]), int(payload["step"]), ctx.worker_id
-        )
+    async def run_dispatch(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await dispatch(deps, ctx.worker_id)
 
-    registry.register(DELIVER_KIND, deliver)
+    registry.register(DISPATCH_KIND, run_dispatch)
 
 
 def register_jobs(registry: JobRegistry, runtime: RuntimeParts) -> None:
     register_delivery(registry, build_delivery_deps(runtime))
+
+
+def register_periodic_tasks(tasks: PeriodicTaskRegistry, runtime: RuntimeParts) -> None:
+    """The safety net: a dispatch at least every interval, whatever woke (or failed to wake) it."""
+    interval = notification_settings(runtime.settings).dispatch_interval_seconds
+    tasks.enqueue_every(DISPATCH_KIND, interval, DISPATCH_KIND)

@@ -9,7 +9,7 @@ from botfolio.audit.models import AuditEvent
 from botfolio.db.ids import new_id
 from botfolio.jobs.models import Job
 from botfolio.notifications import channels, service
-from botfolio.notifications.delivery import deliver_step
+from botfolio.notifications.delivery import dispatch_batch
 from botfolio.notifications.models import (
     Notification,
     NotificationAttempt,
@@ -165,7 +165,7 @@ async def test_deliver_when_consent_withdrawn_after_planning_skips_the_channel(
     await _add(runtime, user, "webhook", sink.url)
     notification_id = await _queue(runtime, user)
     deps = make_deps(runtime, fast_settings(attempts_per_channel=1))
-    await deliver_step(deps, notification_id, 0, "test")  # plans all three, the first fails
+    await dispatch_batch(deps, "test")  # plans all three; the first fails
     await deps.senders.aclose()
     async with runtime.db.transaction() as session:
         await channels.set_consent(

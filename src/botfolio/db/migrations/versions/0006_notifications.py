@@ -82,6 +82,8 @@ def _create_notification_tables() -> None:
         _when("dead_at", nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("alert_id", ID, nullable=True),
+        sa.Column("lease_owner", sa.String(100), nullable=True),
+        _when("lease_expires_at", nullable=True),
         _when("read_at", nullable=True),
         _when("created_at"),
         _when("updated_at"),
@@ -95,6 +97,9 @@ def _create_notification_tables() -> None:
         "ix_notifications_user_id_created_at", "notifications", ["user_id", "created_at"]
     )
     op.create_index("ix_notifications_status_created_at", "notifications", ["status", "created_at"])
+    op.create_index(
+        "ix_notifications_status_next_attempt_at", "notifications", ["status", "next_attempt_at"]
+    )
     op.create_table(
         "notification_attempts",
         sa.Column("id", ID, nullable=False),
