@@ -15,6 +15,10 @@ MODEL_MODULES = (
     "botfolio.notifications.models",
     "botfolio.alerts.models",
     "botfolio.predictions.models",
+    "botfolio.bots.models",
+    "botfolio.risk.models",
+    "botfolio.portfolio.models",
+    "botfolio.backtest.models",
 )
 
 
