@@ -1,1 +1,1 @@
-"""bots."""
+"""Bots: definitions, allocation of predictions into target weights, and the tick that trades them."""
