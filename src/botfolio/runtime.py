@@ -15,6 +15,8 @@ from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import load_keyring
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from botfolio.exchanges.registry import GatewayRegistry
 
 
@@ -35,6 +37,7 @@ class Runtime:
             self._gateways = GatewayRegistry(
                 self.settings.exchanges, self.db, self.cipher, self.clock
             )
+            _pause_bots_with_their_account(self._gateways, self.clock)
         return self._gateways
 
     @classmethod
@@ -50,3 +53,24 @@ class Runtime:
         if self._gateways is not None:
             await self._gateways.close()
         await self.db.dispose()
+
+
+def _pause_bots_with_their_account(gateways: GatewayRegistry, clock: Clock) -> None:
+    """Rejected keys pause the account's running bots; a re-link resumes exactly those."""
+    from botfolio.audit.service import Actor
+    from botfolio.bots.service import (
+        CREDENTIALS_PAUSE,
+        pause_bots_of_account,
+        resume_bots_paused_for,
+    )
+
+    async def pause(session: AsyncSession, account_id: str, _reason: str) -> object:
+        return await pause_bots_of_account(session, clock, account_id, CREDENTIALS_PAUSE)
+
+    async def resume(session: AsyncSession, account_id: str, _reason: str) -> object:
+        return await resume_bots_paused_for(
+            session, clock, account_id, CREDENTIALS_PAUSE, Actor.system()
+        )
+
+    gateways.on_credentials_rejected.append(pause)
+    gateways.on_credentials_restored.append(resume)

@@ -10,12 +10,14 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from botfolio.alerts.service import raise_alert
 from botfolio.audit.service import Actor, record_event
 from botfolio.clock import Clock
 from botfolio.db.ids import new_id
 from botfolio.errors import NotFoundError, ValidationFailedError
 from botfolio.exchanges.incidents import record_incident
 from botfolio.exchanges.models import ExchangeAccount
+from botfolio.notifications.service import queue_notification
 from botfolio.security.crypto import FieldCipher
 
 TABLE = "exchange_accounts"
@@ -150,6 +152,23 @@ async def mark_credentials_rejected(
         target_type="exchange_account",
         target_id=account.id,
         details={"venue": account.venue},
+    )
+    await raise_alert(
+        session,
+        clock,
+        rule="exchange.credentials_rejected",
+        severity="warning",
+        fingerprint=f"exchange.credentials_rejected:{account.id}",
+        summary=f"{account.venue} rejected the API key of account {account.id}",
+        details={"venue": account.venue, "account_id": account.id, "user_id": account.user_id},
+    )
+    await queue_notification(
+        session,
+        clock,
+        user_id=account.user_id,
+        event="credentials.expired",
+        data={"venue": account.venue},
+        dedup_key=f"credentials.expired:{account.id}:{clock.now().isoformat()}",
     )
     return True
 

@@ -123,7 +123,7 @@ async def relink_account(
     )
     account.last_checked_at = runtime.clock.now()
     account.last_latency_ms = latency
-    await runtime.gateways.forget(account.id)
+    await runtime.gateways.credentials_restored(session, account.id)
     return _out(account)
 
 

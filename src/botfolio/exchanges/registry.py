@@ -3,7 +3,10 @@ one rate limiter; the place where a credentials rejection turns into a stopped a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.audit.service import Actor, record_event
 from botfolio.clock import Clock
@@ -27,6 +30,8 @@ from botfolio.security.crypto import FieldCipher
 
 log = get_logger(__name__)
 
+AccountListener = Callable[[AsyncSession, str, str], Awaitable[object]]
+
 
 class GatewayRegistry:
     def __init__(
@@ -45,6 +50,9 @@ class GatewayRegistry:
         self._breakers: dict[str, CircuitBreaker] = {}
         self._by_account: dict[str, ResilientGateway] = {}
         self._public: dict[str, ResilientGateway] = {}
+        # Called inside the transaction that marks (or restores) an account, e.g. to pause bots.
+        self.on_credentials_rejected: list[AccountListener] = []
+        self.on_credentials_restored: list[AccountListener] = []
 
     def breaker(self, venue: str) -> CircuitBreaker:
         if venue not in self._breakers:
@@ -84,8 +92,17 @@ class GatewayRegistry:
         async with self._db.transaction() as session:
             account = await get_account(session, account_id)
             changed = await mark_credentials_rejected(session, self._clock, account, reason)
+            if changed:
+                for listener in self.on_credentials_rejected:
+                    await listener(session, account_id, reason)
         if changed:
             log.warning("exchange.credentials_rejected", account_id=account_id, venue=account.venue)
+
+    async def credentials_restored(self, session: AsyncSession, account_id: str) -> None:
+        """After a re-link (in the caller's transaction): drop the old gateway, tell listeners."""
+        await self.forget(account_id)
+        for listener in self.on_credentials_restored:
+            await listener(session, account_id, "re-linked")
 
     async def forget(self, account_id: str) -> None:
         """Drop a cached gateway (after re-link or rejection) so the next use rebuilds it."""
