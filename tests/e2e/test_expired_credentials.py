@@ -1,7 +1,7 @@
 """Expired exchange credentials end to end, through the HTTP API and the real CCXT -> simulator
-path: the account is linked (keys checked with the venue), the venue starts refusing the key, the
-next order stops the account and records the incident, and re-linking with a new key resumes it.
-(Pausing the account's bots joins this story with the bots issue.)"""
+path: the account is linked (keys checked with the venue) and a bot started on it; the venue
+starts refusing the key; the next order stops the account, records the incident and pauses the
+bot with the reason; re-linking with a new key resumes the bot, and orders fill again."""
 
 from __future__ import annotations
 
@@ -93,6 +93,19 @@ async def test_expired_key_stops_account_and_relink_resumes_it(
     body = linked.json()
     assert body["status"] == "active" and "api_key" not in body and "secret" not in body
     account_id = body["id"]
+    bot = await trader.post(
+        "/v1/bots",
+        json={
+            "name": "btc",
+            "account_id": account_id,
+            "universe": ["BTC/USDT", "ETH/USDT"],
+            "quote_asset": "USDT",
+            "budget": "1000",
+        },
+    )
+    assert bot.status_code == 201, bot.text
+    bot_id = bot.json()["id"]
+    assert (await trader.post(f"/v1/bots/{bot_id}/start")).json()["status"] == "running"
 
     async with sim.control("binance") as control:
         await control.add_fault("credentials_expired", api_key=demo.api_key)
@@ -121,6 +134,9 @@ async def test_expired_key_stops_account_and_relink_resumes_it(
         assert stopped["status"] == "credentials_invalid"
         incidents = await _incident_kinds(app_runtime)
         assert incidents == ["credentials_rejected"]
+        paused = (await trader.get(f"/v1/bots/{bot_id}")).json()
+        assert paused["status"] == "paused"
+        assert "re-link" in paused["status_reason"]
 
         fresh = await control.create_account({"USDT": Decimal("1000"), "BTC": Decimal("0")})
         relinked = await trader.put(
@@ -129,6 +145,7 @@ async def test_expired_key_stops_account_and_relink_resumes_it(
         )
     assert relinked.status_code == 200, relinked.text
     assert relinked.json()["status"] == "active"
+    assert (await trader.get(f"/v1/bots/{bot_id}")).json()["status"] == "running"
 
     async with app_runtime.db.transaction() as session:
         account = await session.get(ExchangeAccount, account_id)
