@@ -197,3 +197,14 @@ async def retry_many(
     return [
         await retry_notification(session, clock, nid) for nid in dict.fromkeys(notification_ids)
     ]
+
+
+async def mark_read(
+    session: AsyncSession, clock: Clock, user_id: str, notification_id: str
+) -> Notification:
+    notification = await repository.get_notification(session, notification_id)
+    if notification is None or notification.user_id != user_id:
+        raise NotFoundError(f"no notification {notification_id}", notification_id=notification_id)
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+    return notification
