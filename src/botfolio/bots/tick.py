@@ -1,0 +1,259 @@
+"""One bot tick, exactly the spine in docs/architecture.md:
+
+data refresh and quality gate -> predictions (with the model version) -> target weights ->
+order drafts -> risk checks -> ONE transaction writing the orders (with their submit jobs and
+audit events) -> submission by the workers. Nothing is sent from here.
+
+A tick that runs twice (a retried job, a scheduler failover) computes the same deterministic
+client order ids, finds the rows it wrote the first time, and places nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from botfolio.audit.service import Actor
+from botfolio.bots.allocation import AllocationPolicy, OrderDraft, rebalance_orders, target_weights
+from botfolio.bots.models import Bot, BotStatus
+from botfolio.bots.schemas import AllocationIn
+from botfolio.clock import Clock
+from botfolio.db.database import Database
+from botfolio.exchanges.accounts import AccountStatus, get_account
+from botfolio.exchanges.port import ClientOrderId, ExchangeGateway, Market, OrderType
+from botfolio.logs import get_logger
+from botfolio.market.fetch import GatewayCandleFetcher, iter_candle_pages
+from botfolio.market.quality import assess
+from botfolio.market.repository import (
+    SeriesKey,
+    latest_candle_time,
+    read_candles,
+    record_anomalies,
+    upsert_candles,
+)
+from botfolio.market.timeframes import parse_timeframe
+from botfolio.orders.client_ids import client_order_id_for
+from botfolio.orders.service import OrderIntent, place_order_intent
+from botfolio.predictions.serving_types import Pending, Prediction, PredictRequest
+
+log = get_logger(__name__)
+
+QUALITY_WINDOW_BARS = 60
+
+
+class Gateways(Protocol):
+    async def for_account(self, account_id: str) -> ExchangeGateway: ...
+
+    async def for_market_data(self, venue: str) -> ExchangeGateway: ...
+
+
+class Predictions(Protocol):
+    async def request(
+        self, request: PredictRequest, *, request_key: str, user_id: str | None = None
+    ) -> Prediction | Pending: ...
+
+
+@dataclass
+class TickOutcome:
+    bot_id: str
+    tick_at: datetime
+    traded: bool = False
+    skipped: str | None = None
+    orders: list[str] = field(default_factory=list)
+    model_version: str | None = None
+
+
+@dataclass(frozen=True)
+class TickServices:
+    db: Database
+    clock: Clock
+    gateways: Gateways
+    predictions: Predictions
+    history_bars: int = 300
+
+
+async def run_tick(services: TickServices, bot_id: str, tick_at: datetime) -> TickOutcome:
+    outcome = TickOutcome(bot_id, tick_at)
+    bot, venue = await _load_tradable_bot(services, bot_id, outcome)
+    if bot is None or venue is None:
+        return _logged(outcome)
+    prices = await _refresh_market_data(services, bot, venue, tick_at, outcome)
+    if prices is None:
+        return _logged(outcome)
+    scores = await _predict(services, bot, venue, tick_at, outcome)
+    if scores is None:
+        return _logged(outcome)
+    gateway = await services.gateways.for_account(bot.account_id)
+    drafts = await _drafts(bot, gateway, scores, prices)
+    outcome.orders = await _write_orders(services, bot, tick_at, drafts)
+    outcome.traded = bool(outcome.orders)
+    return _logged(outcome)
+
+
+async def _load_tradable_bot(
+    services: TickServices, bot_id: str, outcome: TickOutcome
+) -> tuple[Bot | None, str | None]:
+    async with services.db.session() as session:
+        bot = await session.get(Bot, bot_id)
+        if bot is None or bot.status != BotStatus.RUNNING.value:
+            outcome.skipped = "bot is not running"
+            return None, None
+        account = await get_account(session, bot.account_id)
+    if account.status != AccountStatus.ACTIVE.value:
+        outcome.skipped = f"account {account.status}"
+        return None, None
+    if account.trading_blocked_reason:
+        outcome.skipped = account.trading_blocked_reason
+        return None, None
+    return bot, account.venue
+
+
+async def _refresh_market_data(
+    services: TickServices, bot: Bot, venue: str, tick_at: datetime, outcome: TickOutcome
+) -> dict[str, Decimal] | None:
+    """Store the candles closed by `tick_at`; refuse to trade on gaps, spikes or stale data."""
+    step = parse_timeframe(bot.timeframe)
+    gateway = await services.gateways.for_market_data(venue)
+    prices: dict[str, Decimal] = {}
+    for symbol in bot.universe:
+        series = SeriesKey(venue, symbol, bot.timeframe)
+        await _fetch_new_candles(services, GatewayCandleFetcher(gateway), series, tick_at)
+        async with services.db.session() as session:
+            recent = await read_candles(session, series, start=tick_at - step * QUALITY_WINDOW_BARS)
+        report = assess(
+            recent.astype(float) if not recent.empty else recent, bot.timeframe, tick_at
+        )
+        if not report.ok:
+            async with services.db.transaction() as session:
+                await record_anomalies(session, series, report.anomalies, services.clock.now())
+            outcome.skipped = f"data quality: {symbol} {report.anomalies[0].kind}"
+            log.warning(
+                "bot.data_quality_hold",
+                bot_id=bot.id,
+                symbol=symbol,
+                anomalies=[a.kind for a in report.anomalies][:5],
+            )
+            return None
+        prices[symbol] = Decimal(str(recent["close"].iloc[-1]))
+    return prices
+
+
+async def _fetch_new_candles(
+    services: TickServices, fetcher: GatewayCandleFetcher, series: SeriesKey, now: datetime
+) -> None:
+    """Network first, then one short write per page: no lock is held while the venue answers."""
+    step = parse_timeframe(series.timeframe)
+    async with services.db.session() as session:
+        latest = await latest_candle_time(session, series)
+    since = latest + step if latest else now - step * services.history_bars
+    async for page in iter_candle_pages(fetcher, series, since, now):
+        async with services.db.transaction() as session:
+            await upsert_candles(session, series, page)
+
+
+async def _predict(
+    services: TickServices, bot: Bot, venue: str, tick_at: datetime, outcome: TickOutcome
+) -> dict[str, float] | None:
+    """Expected returns, or None to hold: never trade on missing or stale predictions."""
+    answer = await services.predictions.request(
+        PredictRequest(
+            symbols=tuple(bot.universe), venue=venue, family=bot.model_family, bot_id=bot.id
+        ),
+        request_key=f"{bot.id}:{tick_at.isoformat()}",
+        user_id=bot.user_id,
+    )
+    if isinstance(answer, Pending):
+        outcome.skipped = f"predictions pending: {answer.reason}"
+        return None
+    outcome.model_version = answer.model_version_id
+    return dict(answer.values)
+
+
+async def _drafts(
+    bot: Bot, gateway: ExchangeGateway, scores: dict[str, float], prices: dict[str, Decimal]
+) -> list[OrderDraft]:
+    markets = await gateway.load_markets()
+    balances = await gateway.fetch_balances()
+    holdings = {
+        s: balances[s.split("/")[0]].total if s.split("/")[0] in balances else Decimal(0)
+        for s in bot.universe
+    }
+    held_value = sum((q * prices[s] for s, q in holdings.items()), Decimal(0))
+    free_quote = balances[bot.quote_asset].free if bot.quote_asset in balances else Decimal(0)
+    cash = max(Decimal(0), min(free_quote, Decimal(bot.budget) - held_value))
+    policy = policy_of(bot)
+    return rebalance_orders(
+        target_weights(scores, policy),
+        holdings,
+        prices,
+        cash,
+        amount_steps={s: _market(markets, s).amount_step for s in bot.universe},
+        min_notional=max(
+            (_market(markets, s).min_notional for s in bot.universe), default=Decimal(0)
+        ),
+    )
+
+
+def _market(markets: Mapping[str, Market], symbol: str) -> Market:
+    return markets[symbol]
+
+
+def policy_of(bot: Bot) -> AllocationPolicy:
+    stored = AllocationIn.model_validate(bot.allocation)
+    return AllocationPolicy(
+        method=stored.method,
+        top_k=stored.top_k,
+        max_weight=stored.max_weight,
+        cash_buffer=stored.cash_buffer,
+        min_score=stored.min_score,
+    )
+
+
+async def _write_orders(
+    services: TickServices, bot: Bot, tick_at: datetime, drafts: list[OrderDraft]
+) -> list[str]:
+    """ONE transaction: every order of this tick with its submit job and audit event."""
+    written: list[str] = []
+    async with services.db.transaction() as session:
+        account = await get_account(session, bot.account_id)
+        for draft in drafts:
+            intent = OrderIntent(
+                client_order_id=ClientOrderId(
+                    client_order_id_for(bot.id, tick_at.isoformat(), draft.symbol, draft.side.value)
+                ),
+                symbol=draft.symbol,
+                side=draft.side,
+                type=OrderType.MARKET,
+                amount=draft.amount,
+                bot_id=bot.id,
+            )
+            order, _ = await place_order_intent(
+                session, services.clock, account=account, intent=intent, actor=Actor.system()
+            )
+            written.append(order.id)
+        row = await session.get(Bot, bot.id)
+        if row is not None:
+            row.last_tick_at = tick_at
+    return written
+
+
+def _logged(outcome: TickOutcome) -> TickOutcome:
+    log.info(
+        "bot.ticked",
+        bot_id=outcome.bot_id,
+        tick_at=outcome.tick_at.isoformat(),
+        orders=len(outcome.orders),
+        skipped=outcome.skipped,
+        model_version=outcome.model_version,
+    )
+    return outcome
+
+
+def due_tick(now: datetime, timeframe: str, rebalance_every: int) -> datetime:
+    """The latest rebalance boundary at or before `now`, aligned to candle closes."""
+    period = parse_timeframe(timeframe) * rebalance_every
+    epoch = datetime(1970, 1, 1, tzinfo=now.tzinfo)
+    return epoch + ((now - epoch) // period) * period
