@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from botfolio.exchanges.registry import GatewayRegistry
+    from botfolio.predictions.requests import PredictionService
 
 
 @dataclass
@@ -27,6 +28,17 @@ class Runtime:
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
     _gateways: GatewayRegistry | None = field(default=None, init=False, repr=False)
+    _predictions: PredictionService | None = field(default=None, init=False, repr=False)
+
+    @property
+    def predictions(self) -> PredictionService:
+        """What bots ask for forecasts: the predictor role's client or an in-process engine."""
+        if self._predictions is None:
+            from botfolio.predictions.requests import PredictionService
+            from botfolio.predictions.tasks import backend_for
+
+            self._predictions = PredictionService(self.db, self.clock, backend_for(self))
+        return self._predictions
 
     @property
     def gateways(self) -> GatewayRegistry:

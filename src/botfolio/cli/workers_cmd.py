@@ -23,7 +23,11 @@ from botfolio.runtime import Runtime
 app = typer.Typer(no_args_is_help=True)
 
 # Modules (dotted names) contributing job handlers and periodic tasks; a domain adds itself here.
-JOB_MODULES: tuple[str, ...] = ("botfolio.orders.tasks", "botfolio.predictions.tasks")
+JOB_MODULES: tuple[str, ...] = (
+    "botfolio.orders.tasks",
+    "botfolio.predictions.tasks",
+    "botfolio.bots.tasks",
+)
 
 
 def build_job_registry(runtime: Runtime) -> JobRegistry:

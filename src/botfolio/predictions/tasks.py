@@ -15,11 +15,16 @@ from botfolio.jobs.registry import JobRegistry
 from botfolio.jobs.scheduler import PeriodicTaskRegistry
 from botfolio.predictions.client import PredictorClient
 from botfolio.predictions.engine_host import EngineHost
-from botfolio.predictions.requests import PredictionBackend
-from botfolio.predictions.serving_jobs import (
-    register_prediction_jobs,
-    register_prediction_periodic_tasks,
-)
+from botfolio.predictions.requests import PredictionBackend, PredictionService
+from botfolio.predictions.scoring_jobs import ScoringJob
+from botfolio.predictions.serving_config import DEFAULT_FAMILY
+from botfolio.predictions.serving_jobs import register_prediction_periodic_tasks
+
+
+class _HasSettings(Protocol):
+    settings: Settings
+    db: Database
+    clock: Clock
 
 
 class PredictionsRuntime(Protocol):
@@ -27,8 +32,11 @@ class PredictionsRuntime(Protocol):
     db: Database
     clock: Clock
 
+    @property
+    def predictions(self) -> PredictionService: ...
 
-def backend_for(runtime: PredictionsRuntime) -> PredictionBackend:
+
+def backend_for(runtime: _HasSettings) -> PredictionBackend:
     settings = runtime.settings.predictions
     if settings.predictor_url:
         return PredictorClient(
@@ -38,7 +46,9 @@ def backend_for(runtime: PredictionsRuntime) -> PredictionBackend:
 
 
 def register_jobs(registry: JobRegistry, runtime: PredictionsRuntime) -> None:
-    register_prediction_jobs(registry, runtime.db, runtime.clock, backend_for(runtime))
+    """Queued-request completion and scoring, on the runtime's one PredictionService."""
+    runtime.predictions.register_jobs(registry)
+    ScoringJob(None, (DEFAULT_FAMILY,)).register(registry)
 
 
 def register_periodic_tasks(tasks: PeriodicTaskRegistry, runtime: PredictionsRuntime) -> None:
