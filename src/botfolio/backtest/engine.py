@@ -10,23 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from botfolio.backtest.book import Book
 from botfolio.backtest.fills import Fill, FillModel, fill_order
 from botfolio.backtest.metrics import Performance, performance
-from botfolio.backtest.step import MarketRules, PreTradeCheck, allow_all, decide
+from botfolio.backtest.step import Account, decide, market_for
 from botfolio.bots.allocation import AllocationPolicy, OrderDraft
 from botfolio.errors import ValidationFailedError
-from botfolio.exchanges.port import OrderSide
+from botfolio.exchanges.port import Market, OrderSide
 from botfolio.market.timeframes import parse_timeframe
+from botfolio.portfolio.ledger import Ledger, split_symbol
 from botfolio.predictions.features import FEATURE_NAMES, panel_features
 from botfolio.predictions.panel import MarketPanel, build_panel
+from botfolio.risk.limits import RiskLimits
+from botfolio.risk.state import TradingState
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -43,11 +45,11 @@ class BacktestConfig:
     initial_cash: Decimal = Decimal(1)
     rebalance_every: int = 12
     policy: AllocationPolicy = field(default_factory=AllocationPolicy)
+    limits: RiskLimits = field(default_factory=RiskLimits)
     fills: FillModel = field(default_factory=FillModel)
-    markets: Mapping[str, MarketRules] = field(default_factory=dict)
+    markets: Mapping[str, Market] = field(default_factory=dict)  # missing: no venue minimums
     start: datetime | None = None
     end: datetime | None = None
-    check: PreTradeCheck = allow_all
 
     def __post_init__(self) -> None:
         if self.rebalance_every < 1:
@@ -64,6 +66,11 @@ class BacktestResult:
     equity: np.ndarray
     benchmark_equity: np.ndarray
     fills: list[Fill]
+    denials: int
+    halted_at: datetime | None
+    halt_reason: str | None
+    realised_pnl: Decimal
+    fees: Decimal
     strategy: Performance
     buy_and_hold: Performance
     candles: int
@@ -135,15 +142,12 @@ def run_backtest(
     panel = build_panel(candles, config.timeframe)
     market = _market(panel, score_panel(panel, scorer), config)
     rows = list(range(0, len(market.times) - 1, config.rebalance_every))
-    book = Book(config.initial_cash)
-    fills: list[Fill] = []
-    snapshots: dict[int, tuple[float, list[float]]] = {}
+    replay = _Replay(market, config)
     for done, row in enumerate(rows, start=1):
-        fills.extend(_rebalance(market, row, book, config))
-        snapshots[row + 1] = _snapshot(book, market.symbols)
+        replay.rebalance(row)
         if on_progress is not None:
             on_progress(done, len(rows))
-    equity = _equity_curve(market, snapshots, float(config.initial_cash))
+    equity = _equity_curve(market, replay.snapshots, float(config.initial_cash))
     benchmark, bought = _buy_and_hold(market, config)
     return BacktestResult(
         config=config,
@@ -151,54 +155,119 @@ def run_backtest(
         times=market.times,
         equity=equity,
         benchmark_equity=benchmark,
-        fills=fills,
-        strategy=_performance(market, equity, config, fills),
+        fills=replay.fills,
+        denials=replay.denials,
+        halted_at=replay.halted_at,
+        halt_reason=replay.halt_reason,
+        realised_pnl=replay.ledger.realised_pnl,
+        fees=replay.ledger.fees_in_quote,
+        strategy=_performance(market, equity, config, replay.fills),
         buy_and_hold=_performance(market, benchmark, config, bought),
         candles=market.observed,
         decisions=len(rows),
     )
 
 
-def _rebalance(market: _Market, row: int, book: Book, config: BacktestConfig) -> list[Fill]:
-    """Decide on candle `row`'s close (the live tick's code), fill at candle `row + 1`'s open."""
-    drafts = decide(
-        market.score_map(row),
-        book.snapshot(),
-        market.prices(row),
-        config.markets,
-        config.policy,
-        config.check,
-    )
-    return _fill_all(drafts, market, row, book, config)
+class _Replay:
+    """The simulated bot: its ledger, trading state and loss baselines, moved candle by candle."""
 
+    def __init__(self, market: _Market, config: BacktestConfig) -> None:
+        self.market = market
+        self.config = config
+        self.markets = {s: config.markets.get(s) or market_for(s) for s in market.symbols}
+        self.quote = _quote_of(market.symbols)
+        self.ledger = Ledger(cash=config.initial_cash)
+        self.state = TradingState.ACTIVE
+        self.peak: Decimal | None = None
+        self.day: date | None = None
+        self.day_start: Decimal | None = None
+        self.fills: list[Fill] = []
+        self.denials = 0
+        self.halted_at: datetime | None = None
+        self.halt_reason: str | None = None
+        self.snapshots: dict[int, tuple[float, list[float]]] = {}
 
-def _fill_all(
-    drafts: list[OrderDraft], market: _Market, row: int, book: Book, config: BacktestConfig
-) -> list[Fill]:
-    opens = market.next_opens(row)
-    filled_at = market.times[row + 1].to_pydatetime()
-    fills = []
-    for draft in drafts:
-        if draft.symbol not in opens:
-            continue  # no candle to trade on: the order is dropped, not filled at a stale price
-        rules = config.markets.get(draft.symbol, MarketRules())
-        fill = fill_order(
-            draft,
-            next_open=opens[draft.symbol],
-            filled_at=filled_at,
-            cash=book.cash,
-            held=book.holdings.get(draft.symbol, Decimal(0)),
-            amount_step=rules.amount_step,
-            model=config.fills,
+    def rebalance(self, row: int) -> None:
+        """Decide on candle `row`'s close (the live tick's code), fill at `row + 1`'s open."""
+        prices = self.market.prices(row)
+        self._roll_baselines(row, prices)
+        account = Account(
+            cash=self.ledger.cash,
+            holdings=self.ledger.holdings(),
+            quote=self.quote,
+            state=self.state,
+            day_start_equity=self.day_start,
+            peak_equity=self.peak,
         )
-        if fill is not None:
-            book.apply(fill)
-            fills.append(fill)
-    return fills
+        decision = decide(
+            self.market.score_map(row),
+            account,
+            prices,
+            self.markets,
+            self.config.policy,
+            self.config.limits,
+        )
+        if decision.breach is not None and self.state is not TradingState.HALTED:
+            self._halt(row, decision.breach.reason)
+        self.denials += len(decision.denied)
+        self._fill_all(decision.allowed, row)
+        self.snapshots[row + 1] = _snapshot(self.ledger, self.market.symbols)
+
+    def _roll_baselines(self, row: int, prices: Mapping[str, Decimal]) -> None:
+        """Peak and start-of-day equity, as the live bot's equity snapshots would give them."""
+        equity = self.ledger.cash + sum(
+            (q * prices[s] for s, q in self.ledger.holdings().items() if s in prices), Decimal(0)
+        )
+        self.peak = equity if self.peak is None else max(self.peak, equity)
+        today = self.market.times[row].date()
+        if today != self.day:
+            self.day, self.day_start = today, equity
+
+    def _halt(self, row: int, reason: str) -> None:
+        """A loss-limit breach halts the bot; only a manual reset resumes it, so here: never."""
+        self.state = TradingState.HALTED
+        self.halted_at = self.market.times[row].to_pydatetime()
+        self.halt_reason = reason
+
+    def _fill_all(self, drafts: list[OrderDraft], row: int) -> None:
+        opens = self.market.next_opens(row)
+        filled_at = self.market.times[row + 1].to_pydatetime()
+        for draft in drafts:
+            if draft.symbol not in opens:
+                continue  # no candle to trade on: dropped, never filled at a stale price
+            fill = fill_order(
+                draft,
+                next_open=opens[draft.symbol],
+                filled_at=filled_at,
+                cash=self.ledger.cash,
+                held=self.ledger.holdings().get(draft.symbol, Decimal(0)),
+                amount_step=self.markets[draft.symbol].amount_step,
+                model=self.config.fills,
+            )
+            if fill is not None:
+                _book(self.ledger, fill, self.quote)
+                self.fills.append(fill)
 
 
-def _snapshot(book: Book, symbols: list[str]) -> tuple[float, list[float]]:
-    return float(book.cash), [float(book.holdings.get(s, 0)) for s in symbols]
+def _book(ledger: Ledger, fill: Fill, quote: str) -> None:
+    """INTEGRATION: the live portfolio's ledger books every simulated fill."""
+    ledger.apply_fill(
+        fill.symbol, fill.side, price=fill.price, amount=fill.amount, fee=fill.fee, fee_asset=quote
+    )
+
+
+def _quote_of(symbols: list[str]) -> str:
+    quotes = {split_symbol(s)[1] for s in symbols}
+    if len(quotes) != 1:
+        raise ValidationFailedError(
+            f"a backtest trades one quote currency; these symbols have {sorted(quotes)}"
+        )
+    return quotes.pop()
+
+
+def _snapshot(ledger: Ledger, symbols: list[str]) -> tuple[float, list[float]]:
+    holdings = ledger.holdings()
+    return float(ledger.cash), [float(holdings.get(s, 0)) for s in symbols]
 
 
 def _equity_curve(
@@ -222,7 +291,8 @@ def _buy_and_hold(market: _Market, config: BacktestConfig) -> tuple[np.ndarray, 
     """Equal parts of every symbol bought at the second candle's open (same fees), then held."""
     opens = market.next_opens(0)
     share = config.initial_cash / max(len(opens), 1)
-    book = Book(config.initial_cash)
+    ledger = Ledger(cash=config.initial_cash)
+    quote = _quote_of(market.symbols)
     filled_at = market.times[1].to_pydatetime()
     fills = []
     for symbol, price in opens.items():
@@ -231,15 +301,15 @@ def _buy_and_hold(market: _Market, config: BacktestConfig) -> tuple[np.ndarray, 
             draft,
             next_open=price,
             filled_at=filled_at,
-            cash=min(book.cash, share),
+            cash=min(ledger.cash, share),
             held=Decimal(0),
             amount_step=Decimal(0),
             model=config.fills,
         )
         if fill is not None:
-            book.apply(fill)
+            _book(ledger, fill, quote)
             fills.append(fill)
-    snapshot = {1: _snapshot(book, market.symbols)}
+    snapshot = {1: _snapshot(ledger, market.symbols)}
     return _equity_curve(market, snapshot, float(config.initial_cash)), fills
 
 

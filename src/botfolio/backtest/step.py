@@ -1,86 +1,120 @@
-"""One rebalance decision: scores -> target weights -> order drafts -> pre-trade checks.
+"""One rebalance decision: scores -> target weights -> order drafts -> pre-trade risk checks.
 
-This is the single code path both the live bot tick and the backtest call, so a backtest can
-never trade a different strategy from the bots. It is pure: no I/O, no clock, Decimal money.
+This is the single code path that both the live bot tick and the backtest call, so a backtest
+can never trade a different strategy, or be refused differently, from the bots. Pure: no I/O,
+no clock, Decimal money.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
 from botfolio.bots.allocation import (
     AllocationPolicy,
     OrderDraft,
+    equity_of,
     rebalance_orders,
     target_weights,
 )
+from botfolio.exchanges.port import Market
+from botfolio.risk.checks import RiskContext, RiskDecision, evaluate, loss_limit_breach
+from botfolio.risk.limits import RiskLimits
+from botfolio.risk.state import TradingState
 
 
 @dataclass(frozen=True)
-class MarketRules:
-    """What a venue allows for one symbol: the lot step and the smallest order value."""
-
-    amount_step: Decimal = Decimal(0)
-    min_notional: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True)
-class Portfolio:
-    """Holdings and free cash in the quote currency at the moment of the decision."""
+class Account:
+    """What the bot holds when it decides: free quote cash, base quantities, state, baselines."""
 
     cash: Decimal
     holdings: Mapping[str, Decimal]
+    quote: str
+    state: TradingState = TradingState.ACTIVE
+    day_start_equity: Decimal | None = None
+    peak_equity: Decimal | None = None
 
 
-class PreTradeCheck(Protocol):
-    """The pre-trade risk gate: keeps the drafts it allows, in order.
+@dataclass(frozen=True)
+class Decision:
+    """Allocation's drafts with one risk decision each; `breach` is a loss-limit breach (the
+    caller halts the bot on it)."""
 
-    INTEGRATION POINT (risk): `botfolio.risk.evaluate(drafts, context, limits)` plugs in here,
-    wrapped so that only the allowed drafts come back; the live tick records the denials.
-    """
+    equity: Decimal
+    drafts: list[OrderDraft]
+    risk: list[RiskDecision]
+    breach: RiskDecision | None
 
-    def __call__(
-        self, drafts: Sequence[OrderDraft], portfolio: Portfolio, prices: Mapping[str, Decimal]
-    ) -> list[OrderDraft]: ...
+    @property
+    def allowed(self) -> list[OrderDraft]:
+        return [d for d, r in zip(self.drafts, self.risk, strict=True) if r.allowed]
 
-
-def allow_all(
-    drafts: Sequence[OrderDraft], portfolio: Portfolio, prices: Mapping[str, Decimal]
-) -> list[OrderDraft]:
-    """The gate with no limits (used when a backtest is given none)."""
-    return list(drafts)
+    @property
+    def denied(self) -> list[tuple[OrderDraft, RiskDecision]]:
+        return [(d, r) for d, r in zip(self.drafts, self.risk, strict=True) if not r.allowed]
 
 
 def decide(
     scores: Mapping[str, float],
-    portfolio: Portfolio,
+    account: Account,
     prices: Mapping[str, Decimal],
-    markets: Mapping[str, MarketRules],
+    markets: Mapping[str, Market],
     policy: AllocationPolicy,
-    check: PreTradeCheck = allow_all,
-) -> list[OrderDraft]:
-    """The orders a bot sends now: allocation's drafts that pass the pre-trade check.
+    limits: RiskLimits,
+) -> Decision:
+    """The orders a bot sends now, and why the others are not sent.
 
     Symbols without a usable score (NaN, missing) get no weight, so holdings in them are sold
-    down; symbols without a price are left alone, since no order can be valued there.
+    down; symbols without a price or a market are left alone. Differences too small for the
+    venue (below its minimum amount or value) are not drafted at all: drift, not a denial.
     """
-    priced = {s: p for s, p in prices.items() if p > 0}
+    priced = {s: p for s, p in prices.items() if p > 0 and s in markets}
     usable = {s: v for s, v in scores.items() if s in priced and math.isfinite(v)}
-    targets = target_weights(usable, policy)
-    holdings = {s: q for s, q in portfolio.holdings.items() if q and s in priced}
-    steps = {s: rules.amount_step for s, rules in markets.items()}
-    min_notional = min((r.min_notional for r in markets.values()), default=Decimal(0))
+    holdings = {s: q for s, q in account.holdings.items() if q and s in priced}
     drafts = rebalance_orders(
-        targets, holdings, priced, portfolio.cash, amount_steps=steps, min_notional=min_notional
+        target_weights(usable, policy),
+        holdings,
+        priced,
+        account.cash,
+        amount_steps={s: m.amount_step for s, m in markets.items()},
     )
-    allowed = [d for d in drafts if d.notional >= _min_notional(markets, d.symbol)]
-    return check(allowed, portfolio, priced)
+    drafts = [d for d in drafts if _tradable(d, markets[d.symbol])]
+    context = _context(account, holdings, priced, markets)
+    return Decision(
+        equity=context.equity,
+        drafts=drafts,
+        risk=evaluate(drafts, context, limits),
+        breach=loss_limit_breach(context, limits),
+    )
 
 
-def _min_notional(markets: Mapping[str, MarketRules], symbol: str) -> Decimal:
-    rules = markets.get(symbol)
-    return rules.min_notional if rules is not None else Decimal(0)
+def _tradable(draft: OrderDraft, market: Market) -> bool:
+    return draft.amount >= market.min_amount and draft.notional >= market.min_notional
+
+
+def _context(
+    account: Account,
+    holdings: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    markets: Mapping[str, Market],
+) -> RiskContext:
+    balances = {markets[s].base: q for s, q in holdings.items()}
+    balances[account.quote] = account.cash
+    return RiskContext(
+        state=account.state,
+        equity=equity_of(account.cash, holdings, prices),
+        holdings=holdings,
+        balances=balances,
+        last_prices=prices,
+        markets=markets,
+        day_start_equity=account.day_start_equity,
+        peak_equity=account.peak_equity,
+    )
+
+
+def market_for(symbol: str, *, amount_step: Decimal = Decimal(0)) -> Market:
+    """A market with no venue minimums, for backtests of candle files that name no venue."""
+    base, _, quote = symbol.partition("/")
+    return Market(symbol, base, quote, Decimal(0), amount_step, Decimal(0), Decimal(0))
