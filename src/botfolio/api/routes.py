@@ -10,7 +10,9 @@ from botfolio.bots.endpoints import router as bots_router
 from botfolio.exchanges.endpoints import router as exchanges_router
 from botfolio.notifications.endpoints import router as notifications_router
 from botfolio.ops.endpoints import router as ops_router
+from botfolio.portfolio.endpoints import router as portfolio_router
 from botfolio.predictions.registry_endpoints import router as models_router
+from botfolio.risk.endpoints import router as risk_router
 
 
 def all_routers() -> list[APIRouter]:
@@ -22,4 +24,6 @@ def all_routers() -> list[APIRouter]:
         bots_router,
         notifications_router,
         alerts_router,
+        risk_router,
+        portfolio_router,
     ]
