@@ -89,7 +89,8 @@ async def add_channel(
         consent=body.consent,
         position=body.position,
     )
-    await _audit_consent(session, request, principal, channel.id, consent=body.consent)
+    if body.consent:
+        await _audit_consent(session, request, principal, channel.id, consent=True)
     return channel_view(channel)
 
 
