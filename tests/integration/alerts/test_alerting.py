@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from botfolio.alerts import rota, service
 from botfolio.alerts.models import Alert
-from botfolio.alerts.paging import process_due_alerts
+from botfolio.alerts.paging import process_due_alerts, send_info_digest
 from botfolio.alerts.rules import evaluate_rules
 from botfolio.alerts.settings import AlertSettings
 from botfolio.audit.models import AuditEvent
@@ -176,3 +176,24 @@ async def test_rules_when_a_job_is_dead_raise_an_alert_and_resolve_it_once_clear
         )
     assert len(rows) == 1 and rows[0].resolution_note == "condition cleared"
     assert open_count == 0
+
+
+async def test_info_digest_when_info_alerts_were_raised_sends_one_notification_to_primary(
+    db: Database, clock: ManualClock
+) -> None:
+    await _rota(db, clock)
+    await _raise(db, clock, "model.retrained", severity="info")
+    await _raise(db, clock, "backup.done", severity="info")
+    slot = clock.advance(60)
+
+    async with db.transaction() as session:
+        first = await send_info_digest(session, clock, AlertSettings(), slot=slot)
+    async with db.transaction() as session:
+        again = await send_info_digest(session, clock, AlertSettings(), slot=slot)
+
+    assert (first, again) == (2, 2)
+    async with db.session() as session:
+        digests = list(
+            await session.scalars(select(Notification).where(Notification.event == "alert.digest"))
+        )
+    assert [(d.user_id, d.title) for d in digests] == [(PRIMARY, "Info alerts digest (2)")]
