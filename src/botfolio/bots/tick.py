@@ -16,6 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from sqlalchemy import select
+
 from botfolio.audit.service import Actor
 from botfolio.bots.allocation import AllocationPolicy, OrderDraft, rebalance_orders, target_weights
 from botfolio.bots.models import Bot, BotStatus
@@ -42,6 +44,7 @@ from botfolio.predictions.serving_types import Pending, Prediction, PredictReque
 log = get_logger(__name__)
 
 QUALITY_WINDOW_BARS = 60
+ALREADY_TICKED = "this tick already ran"
 
 
 class Gateways(Protocol):
@@ -77,7 +80,7 @@ class TickServices:
 
 async def run_tick(services: TickServices, bot_id: str, tick_at: datetime) -> TickOutcome:
     outcome = TickOutcome(bot_id, tick_at)
-    bot, venue = await _load_tradable_bot(services, bot_id, outcome)
+    bot, venue = await _load_tradable_bot(services, bot_id, tick_at, outcome)
     if bot is None or venue is None:
         return _logged(outcome)
     prices = await _refresh_market_data(services, bot, venue, tick_at, outcome)
@@ -88,18 +91,25 @@ async def run_tick(services: TickServices, bot_id: str, tick_at: datetime) -> Ti
         return _logged(outcome)
     gateway = await services.gateways.for_account(bot.account_id)
     drafts = await _drafts(bot, gateway, scores, prices)
-    outcome.orders = await _write_orders(services, bot, tick_at, drafts)
-    outcome.traded = bool(outcome.orders)
+    written = await _write_orders(services, bot, tick_at, drafts)
+    if written is None:
+        outcome.skipped = ALREADY_TICKED
+    else:
+        outcome.orders = written
+        outcome.traded = bool(written)
     return _logged(outcome)
 
 
 async def _load_tradable_bot(
-    services: TickServices, bot_id: str, outcome: TickOutcome
+    services: TickServices, bot_id: str, tick_at: datetime, outcome: TickOutcome
 ) -> tuple[Bot | None, str | None]:
     async with services.db.session() as session:
         bot = await session.get(Bot, bot_id)
         if bot is None or bot.status != BotStatus.RUNNING.value:
             outcome.skipped = "bot is not running"
+            return None, None
+        if bot.last_tick_at is not None and bot.last_tick_at >= tick_at:
+            outcome.skipped = ALREADY_TICKED
             return None, None
         account = await get_account(session, bot.account_id)
     if account.status != AccountStatus.ACTIVE.value:
@@ -214,10 +224,17 @@ def policy_of(bot: Bot) -> AllocationPolicy:
 
 async def _write_orders(
     services: TickServices, bot: Bot, tick_at: datetime, drafts: list[OrderDraft]
-) -> list[str]:
-    """ONE transaction: every order of this tick with its submit job and audit event."""
+) -> list[str] | None:
+    """ONE transaction: every order of this tick with its submit job and audit event, and the
+    bot's `last_tick_at`. None when another run of this tick already wrote them: the bot row is
+    locked first, so two runs of one tick cannot both write."""
     written: list[str] = []
     async with services.db.transaction() as session:
+        row = (
+            await session.execute(select(Bot).where(Bot.id == bot.id).with_for_update())
+        ).scalar_one()
+        if row.last_tick_at is not None and row.last_tick_at >= tick_at:
+            return None
         account = await get_account(session, bot.account_id)
         for draft in drafts:
             intent = OrderIntent(
@@ -234,9 +251,7 @@ async def _write_orders(
                 session, services.clock, account=account, intent=intent, actor=Actor.system()
             )
             written.append(order.id)
-        row = await session.get(Bot, bot.id)
-        if row is not None:
-            row.last_tick_at = tick_at
+        row.last_tick_at = tick_at
     return written
 
 
