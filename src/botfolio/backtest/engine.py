@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ ProgressCallback = Callable[[int, int], None]
 class Scorer(Protocol):
     """A model that scores feature rows (a LightGBM Booster is one)."""
 
-    def predict(self, data: np.ndarray) -> np.ndarray: ...
+    def predict(self, data: np.ndarray) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _decimals(symbols: list[str], values: np.ndarray) -> dict[str, Decimal]:
 def score_panel(panel: MarketPanel, scorer: Scorer) -> pd.DataFrame:
     """Model scores for every (time, symbol) of the panel, as a wide time x symbol frame."""
     features = panel_features(panel)
-    predicted = scorer.predict(features[list(FEATURE_NAMES)].to_numpy())
+    predicted = np.asarray(scorer.predict(features[list(FEATURE_NAMES)].to_numpy()), np.float64)
     long = pd.Series(predicted, index=features.index)
     wide = long.unstack()
     return wide.reindex(index=panel.close.index, columns=panel.close.columns)
