@@ -18,7 +18,13 @@ from botfolio.clock import Clock
 from botfolio.db.ids import new_id
 from botfolio.errors import ValidationFailedError
 from botfolio.portfolio.models import EquitySnapshot
-from botfolio.risk.checks import DraftLike, RiskContext, RiskDecision, loss_limit_breach
+from botfolio.risk.checks import (
+    DraftLike,
+    RiskContext,
+    RiskDecision,
+    evaluate,
+    loss_limit_breach,
+)
 from botfolio.risk.limits import RiskLimits
 from botfolio.risk.models import RiskEvent, TradingStateRow
 from botfolio.risk.state import GLOBAL_SCOPE_ID, TradingScope, TradingState, most_restrictive
@@ -207,3 +213,23 @@ async def list_risk_events(
         statement = statement.where(RiskEvent.bot_id == bot_id)
     statement = statement.order_by(RiskEvent.at.desc(), RiskEvent.id.desc())
     return (await session.execute(statement.limit(limit).offset(offset))).scalars().all()
+
+
+async def gate_drafts(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    bot_id: str,
+    user_id: str,
+    drafts: Sequence[DraftLike],
+    context: RiskContext,
+    limits: RiskLimits,
+) -> list[RiskDecision]:
+    """The tick's one call: halt the bot on a loss-limit breach, evaluate every draft, record
+    the denials. The caller sends only the drafts whose decision is allowed."""
+    await halt_on_loss_breach(session, clock, bot_id=bot_id, context=context, limits=limits)
+    decisions = evaluate(drafts, context, limits)
+    await record_denials(
+        session, clock, bot_id=bot_id, user_id=user_id, drafts=drafts, decisions=decisions
+    )
+    return decisions

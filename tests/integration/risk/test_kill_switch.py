@@ -225,3 +225,26 @@ async def test_record_denials_when_drafts_denied_stores_one_event_per_denial(
         ("price_band", "BTC/USDT", "buy", D("0.01"))
     ]
     assert "band" in mine[0].reason and theirs == []
+
+
+async def test_gate_drafts_when_daily_loss_breached_halts_denies_and_records_every_draft(
+    db: Database, clock: ManualClock
+) -> None:
+    context = _context(TradingState.ACTIVE, D("9000"), day_start_equity=D("10000"))
+    async with db.transaction() as session:
+        decisions = await service.gate_drafts(
+            session,
+            clock,
+            bot_id="bot-a1",
+            user_id="user-a",
+            drafts=[BUY, BUY],
+            context=context,
+            limits=RiskLimits(max_daily_loss_pct=D("5")),
+        )
+    assert [(d.allowed, d.check) for d in decisions] == [(False, "daily_loss")] * 2
+    assert (await _states(db))[0] is TradingState.HALTED
+    async with db.session() as session:
+        events = await service.list_risk_events(
+            session, user_id="user-a", bot_id="bot-a1", limit=10, offset=0
+        )
+    assert [e.check for e in events] == ["daily_loss", "daily_loss"]
