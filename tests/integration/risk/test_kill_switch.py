@@ -47,7 +47,7 @@ def _context(state: TradingState, equity: D = D("10000"), **baselines: D | None)
         balances={"USDT": D("10000")},
         last_prices={"BTC/USDT": D("20000")},
         markets={"BTC/USDT": MARKET},
-        **baselines,  # type: ignore[arg-type]
+        **baselines,
     )
 
 
