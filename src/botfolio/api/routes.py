@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from botfolio.alerts.endpoints import router as alerts_router
 from botfolio.auth.endpoints import router as auth_router
+from botfolio.backtest.endpoints import router as backtests_router
 from botfolio.bots.endpoints import router as bots_router
 from botfolio.exchanges.endpoints import router as exchanges_router
 from botfolio.notifications.endpoints import router as notifications_router
@@ -26,4 +27,5 @@ def all_routers() -> list[APIRouter]:
         alerts_router,
         risk_router,
         portfolio_router,
+        backtests_router,
     ]
