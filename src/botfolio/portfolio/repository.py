@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, column, select, table, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.exchanges.models import ExchangeAccount
@@ -51,20 +51,26 @@ async def list_owned_orders(
     return (await session.execute(statement.limit(limit).offset(offset))).scalars().all()
 
 
+# The bots domain sits above this one in the layers, so its table is named, not imported.
+_bots = table("bots", column("id", String), column("user_id", String))
+
+
 async def list_owned_bot_ids(
     session: AsyncSession, user_id: str, *, bot_id: str | None, limit: int, offset: int
 ) -> list[str]:
-    owned = _owned_orders(user_id).where(Order.bot_id.is_not(None))
-    if bot_id is not None:
-        owned = owned.where(Order.bot_id == bot_id)
-    statement = (
-        select(Order.bot_id)
-        .where(Order.id.in_(owned.with_only_columns(Order.id)))
-        .distinct()
-        .order_by(Order.bot_id)
+    """The user's bots (`bots.user_id`) and any bot behind an order of the user's accounts."""
+    traded = (
+        _owned_orders(user_id)
+        .where(Order.bot_id.is_not(None))
+        .with_only_columns(Order.bot_id.label("bot_id"))
     )
-    rows = (await session.execute(statement.limit(limit).offset(offset))).scalars().all()
-    return [r for r in rows if r is not None]
+    defined = select(_bots.c.id.label("bot_id")).where(_bots.c.user_id == user_id)
+    owned = union(traded, defined).subquery()
+    statement = select(owned.c.bot_id)
+    if bot_id is not None:
+        statement = statement.where(owned.c.bot_id == bot_id)
+    statement = statement.order_by(owned.c.bot_id).limit(limit).offset(offset)
+    return [r for r in (await session.execute(statement)).scalars().all() if r is not None]
 
 
 async def bot_fills(session: AsyncSession, bot_id: str) -> list[LedgerFill]:

@@ -16,6 +16,7 @@ from botfolio.audit.service import Actor
 from botfolio.auth import sessions, users
 from botfolio.auth.context import AuthContext
 from botfolio.auth.permissions import Role
+from botfolio.bots.models import Bot
 from botfolio.clock import ManualClock
 from botfolio.db.ids import new_id
 from botfolio.exchanges.models import ExchangeAccount
@@ -228,3 +229,31 @@ async def test_risk_events_when_two_users_each_sees_only_their_own_denials(
         "max_order_notional",
         "too big",
     )
+
+
+async def test_portfolio_when_bot_has_no_orders_yet_shows_its_equity_to_its_owner_only(
+    runtime: Runtime, owners: tuple[Owner, Owner]
+) -> None:
+    alice, bob = owners
+    async with runtime.db.transaction() as session:
+        session.add(
+            Bot(
+                id="bot-fresh",
+                user_id=bob.user_id,
+                account_id=bob.account_id,
+                name="fresh",
+                universe=["BTC/USDT"],
+                quote_asset="USDT",
+                budget=D("500"),
+                timeframe="5m",
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
+        await record_equity_snapshot(
+            session, ManualClock(T0), bot_id="bot-fresh", cash=D("500"), positions_value=D(0)
+        )
+    [fresh] = (await bob.client.get("/v1/portfolio")).json()["bots"]
+    assert (fresh["bot_id"], fresh["positions"]) == ("bot-fresh", [])
+    assert [D(p["equity"]) for p in fresh["equity_series"]] == [D("500")]
+    assert (await alice.client.get("/v1/portfolio")).json()["bots"] == []
