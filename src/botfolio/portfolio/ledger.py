@@ -103,26 +103,17 @@ class Ledger:
         if price <= 0 or amount <= 0 or fee < 0:
             raise ValueError("a fill needs a positive price and amount and a non-negative fee")
         base, quote = split_symbol(symbol)
-        fee_base, fee_quote = self._split_fee(fee, fee_asset, base, quote, price)
-        position = self._positions.setdefault(symbol, Position(symbol))
+        fee_base, fee_quote = _split_fee(fee, fee_asset, base, quote)
+        position = self._positions.get(symbol) or Position(symbol)
         if side is OrderSide.BUY:
             self._buy(position, price, amount, fee_base, fee_quote)
         else:
             self._sell(position, price, amount, fee_base, fee_quote)
+        self._positions[symbol] = position
+        if fee and fee_asset not in (None, base, quote):
+            self.other_fees[str(fee_asset)] = self.other_fees.get(str(fee_asset), ZERO) + fee
         self.fees_in_quote += fee_quote + fee_base * price
         self.fills_applied += 1
-
-    def _split_fee(
-        self, fee: Decimal, fee_asset: str | None, base: str, quote: str, price: Decimal
-    ) -> tuple[Decimal, Decimal]:
-        if not fee:
-            return ZERO, ZERO
-        if fee_asset == base:
-            return fee, ZERO
-        if fee_asset is None or fee_asset == quote:
-            return ZERO, fee
-        self.other_fees[fee_asset] = self.other_fees.get(fee_asset, ZERO) + fee
-        return ZERO, ZERO
 
     def _buy(
         self,
@@ -169,6 +160,17 @@ class Ledger:
 
     def equity(self, prices: Mapping[str, Decimal]) -> Decimal:
         return self.cash + self.positions_value(prices)
+
+
+def _split_fee(
+    fee: Decimal, fee_asset: str | None, base: str, quote: str
+) -> tuple[Decimal, Decimal]:
+    """(fee in base, fee in quote); a fee in a third asset is neither."""
+    if fee_asset == base:
+        return fee, ZERO
+    if fee_asset is None or fee_asset == quote:
+        return ZERO, fee
+    return ZERO, ZERO
 
 
 def ledger_from_fills(fills: list[LedgerFill], *, cash: Decimal = ZERO) -> Ledger:

@@ -87,6 +87,7 @@ def test_unrealised_pnl_and_equity_when_prices_move() -> None:
     ("side", "amount", "fee", "fee_asset"),
     [
         (SELL, D("1.5"), D("0"), None),
+        (SELL, D("1.5"), D("0.1"), "BNB"),
         (SELL, D("1"), D("0.5"), "ETH"),
         (BUY, D("1"), D("1"), "ETH"),
         (BUY, D("0"), D("0"), None),
@@ -98,12 +99,12 @@ def test_apply_fill_when_fill_is_impossible_raises_and_changes_nothing(
 ) -> None:
     ledger = Ledger()
     ledger.apply_fill("ETH/USDT", BUY, price=D("10"), amount=D("1.2"))
-    before = (ledger.cash, ledger.realised_pnl, ledger.holdings())
+    before = (ledger.cash, ledger.realised_pnl, ledger.holdings(), dict(ledger.other_fees))
     with pytest.raises(ValueError):
         ledger.apply_fill(
             "ETH/USDT", side, price=D("10"), amount=amount, fee=fee, fee_asset=fee_asset
         )
-    assert (ledger.cash, ledger.realised_pnl, ledger.holdings()) == before
+    assert (ledger.cash, ledger.realised_pnl, ledger.holdings(), ledger.other_fees) == before
 
 
 def test_split_symbol_when_not_base_slash_quote_raises() -> None:
