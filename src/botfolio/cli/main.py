@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[tuple[str, str | None, str], ...] = (
         "exchanges",
         "Linked exchange accounts and the failure history.",
     ),
+    ("botfolio.cli.trading_cmd", "trading", "Kill switch: halt, reduce, resume trading."),
     ("botfolio.cli.data_cmd", "data", "Market data: import, fetch, quality checks."),
     ("botfolio.cli.model_cmd", "model", "Prediction models: train, list, promote, roll back."),
     ("botfolio.cli.simulator_cmd", None, "The local exchange simulator."),

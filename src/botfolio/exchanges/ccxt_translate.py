@@ -123,7 +123,34 @@ def parse_order(raw: dict[str, Any], fallback_time: datetime) -> OrderReport:
         fee=dec(fee.get("cost")),
         fee_asset=fee.get("currency"),
         updated_at=from_millis(stamp) if stamp else fallback_time,
+        fills=_order_fills(raw, fallback_time),
     )
+
+
+def _order_fills(raw: dict[str, Any], fallback_time: datetime) -> tuple[Fill, ...]:
+    """The trades a venue returns with the order itself (Binance's FULL response `fills`)."""
+    fills = []
+    for n, trade in enumerate(raw.get("trades") or []):
+        fee = trade.get("fee") or {}
+        stamp = trade.get("timestamp") or raw.get("timestamp")
+        trade_id = trade.get("id") or f"{raw['id']}-{n}"
+        fills.append(
+            Fill(
+                trade_id=str(trade_id),
+                client_order_id=ClientOrderId(raw["clientOrderId"])
+                if raw.get("clientOrderId")
+                else None,
+                venue_order_id=VenueOrderId(str(raw["id"])),
+                symbol=raw["symbol"],
+                side=OrderSide(raw["side"]),
+                price=dec(trade.get("price")),
+                amount=dec(trade.get("amount")),
+                fee=dec(fee.get("cost")),
+                fee_asset=fee.get("currency"),
+                at=from_millis(stamp) if stamp else fallback_time,
+            )
+        )
+    return tuple(fills)
 
 
 def parse_trade(raw: dict[str, Any]) -> Fill:

@@ -78,14 +78,16 @@ class GatewayRegistry:
             creds = decrypt_credentials(self._cipher, account)
             venue = account.venue
         gateway = self._wrap(venue, creds.api_key, creds.secret, key_id=account_id)
-        self._by_account[account_id] = gateway
-        return gateway
+        raced = self._by_account.setdefault(account_id, gateway)
+        if raced is not gateway:  # another task built one meanwhile: keep one, close ours
+            await gateway.close()
+        return raced
 
     async def for_market_data(self, venue: str) -> ExchangeGateway:
         """An unauthenticated gateway for public market data."""
         if venue not in self._public:
             self._public[venue] = self._wrap(venue, "", "", key_id="public")
-        return self._public[venue]
+        return self._public[venue]  # built without awaiting: no other task can race here
 
     async def credentials_rejected(self, account_id: str, reason: str) -> None:
         await self.forget(account_id)

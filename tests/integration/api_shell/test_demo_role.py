@@ -63,7 +63,7 @@ async def test_demo_run_when_duration_given_serves_then_stops_by_itself(
 
     out = capsys.readouterr().out
     assert f"API at http://127.0.0.1:{port}" in out
-    assert "running in this process: api, worker, scheduler" in out
+    assert "running in this process: api, worker, scheduler, exchange simulator" in out
     assert demo.DEMO_ADMIN_EMAIL in out
 
 
