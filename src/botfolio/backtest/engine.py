@@ -1,8 +1,8 @@
 """The backtest: replay candles through `step.decide` (the live tick's code) and the fill model.
 
-Features and model scores are computed for every candle up front, in batch (a feature at t uses
-only candles up to t, so batching leaks nothing); the walk through time then only decides at
-rebalance points and fills each decision at the next candle's open. Between fills the holdings
+Features are computed for every candle up front, in batch (a feature at t uses only candles up
+to t, so batching leaks nothing), and the model scores, in one batch, the rows of the candles a
+decision is taken on; the walk through time then only decides at rebalance points and fills each decision at the next candle's open. Between fills the holdings
 are constant, so the equity curve is valued in one vectorised pass at the end.
 """
 
@@ -23,6 +23,7 @@ from botfolio.backtest.step import Account, decide, market_for
 from botfolio.bots.allocation import AllocationPolicy, OrderDraft
 from botfolio.errors import ValidationFailedError
 from botfolio.exchanges.port import Market, OrderSide
+from botfolio.market.candles import INDEX_NAME
 from botfolio.market.timeframes import parse_timeframe
 from botfolio.portfolio.ledger import Ledger, split_symbol
 from botfolio.predictions.features import FEATURE_NAMES, panel_features
@@ -103,16 +104,25 @@ def _decimals(symbols: list[str], values: np.ndarray) -> dict[str, Decimal]:
     return {s: Decimal(repr(v)) for s, v in zip(symbols, values.tolist(), strict=True) if v == v}
 
 
-def score_panel(panel: MarketPanel, scorer: Scorer) -> pd.DataFrame:
-    """Model scores for every (time, symbol) of the panel, as a wide time x symbol frame."""
+def score_panel(
+    panel: MarketPanel, scorer: Scorer, at: pd.DatetimeIndex | None = None
+) -> pd.DataFrame:
+    """Model scores as a wide time x symbol frame, for the times `at` (default: every candle).
+
+    Features always run over the whole panel (their windows need the history); only the rows
+    that a decision reads are sent to the model, which gives the very same scores for less work.
+    """
     features = panel_features(panel)
+    if at is not None:
+        features = features[features.index.get_level_values(INDEX_NAME).isin(at)]
     predicted = np.asarray(scorer.predict(features[list(FEATURE_NAMES)].to_numpy()), np.float64)
     long = pd.Series(predicted, index=features.index)
     wide = long.unstack()
     return wide.reindex(index=panel.close.index, columns=panel.close.columns)
 
 
-def _market(panel: MarketPanel, scores: pd.DataFrame, config: BacktestConfig) -> _Market:
+def _market(panel: MarketPanel, scorer: Scorer, config: BacktestConfig) -> _Market:
+    """The window's arrays; the model scores only the candles a decision is taken on."""
     times = panel.close.index
     keep = np.ones(len(times), dtype=bool)
     if config.start is not None:
@@ -121,6 +131,7 @@ def _market(panel: MarketPanel, scores: pd.DataFrame, config: BacktestConfig) ->
         keep &= times <= pd.Timestamp(config.end)
     if keep.sum() < 2:
         raise ValidationFailedError("the chosen period holds fewer than two candles")
+    scores = score_panel(panel, scorer, at=times[keep][_decision_rows(int(keep.sum()), config)])
     return _Market(
         symbols=panel.symbols,
         times=times[keep],
@@ -140,8 +151,8 @@ def run_backtest(
 ) -> BacktestResult:
     """Replay the candles; returns the equity curve, the fills and the statistics."""
     panel = build_panel(candles, config.timeframe)
-    market = _market(panel, score_panel(panel, scorer), config)
-    rows = list(range(0, len(market.times) - 1, config.rebalance_every))
+    market = _market(panel, scorer, config)
+    rows = _decision_rows(len(market.times), config)
     replay = _Replay(market, config)
     for done, row in enumerate(rows, start=1):
         replay.rebalance(row)
@@ -166,6 +177,11 @@ def run_backtest(
         candles=market.observed,
         decisions=len(rows),
     )
+
+
+def _decision_rows(count: int, config: BacktestConfig) -> list[int]:
+    """Every `rebalance_every`-th candle of the window, except the last (nothing to fill on)."""
+    return list(range(0, count - 1, config.rebalance_every))
 
 
 class _Replay:
