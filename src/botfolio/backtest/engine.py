@@ -8,6 +8,7 @@ are constant, so the equity curve is valued in one vectorised pass at the end.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -68,6 +69,7 @@ class BacktestResult:
     benchmark_equity: np.ndarray
     fills: list[Fill]
     denials: int
+    denied_by_check: dict[str, int]
     halted_at: datetime | None
     halt_reason: str | None
     realised_pnl: Decimal
@@ -168,6 +170,7 @@ def run_backtest(
         benchmark_equity=benchmark,
         fills=replay.fills,
         denials=replay.denials,
+        denied_by_check=dict(replay.denied_by_check),
         halted_at=replay.halted_at,
         halt_reason=replay.halt_reason,
         realised_pnl=replay.ledger.realised_pnl,
@@ -199,6 +202,7 @@ class _Replay:
         self.day_start: Decimal | None = None
         self.fills: list[Fill] = []
         self.denials = 0
+        self.denied_by_check: Counter[str] = Counter()
         self.halted_at: datetime | None = None
         self.halt_reason: str | None = None
         self.snapshots: dict[int, tuple[float, list[float]]] = {}
@@ -226,6 +230,7 @@ class _Replay:
         if decision.breach is not None and self.state is not TradingState.HALTED:
             self._halt(row, decision.breach.reason)
         self.denials += len(decision.denied)
+        self.denied_by_check.update(risk.check for _, risk in decision.denied)
         self._fill_all(decision.allowed, row)
         self.snapshots[row + 1] = _snapshot(self.ledger, self.market.symbols)
 

@@ -42,6 +42,7 @@ def report_dict(result: BacktestResult, *, model_id: str | None = None) -> dict[
         "risk": {
             "limits": result.config.limits.model_dump(mode="json"),
             "denied_orders": result.denials,
+            "denied_by_check": result.denied_by_check,
             "halted_at": result.halted_at.isoformat() if result.halted_at else None,
             "halt_reason": result.halt_reason,
         },

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from botfolio.bots.allocation import (
@@ -19,7 +19,7 @@ from botfolio.bots.allocation import (
     rebalance_orders,
     target_weights,
 )
-from botfolio.exchanges.port import Market
+from botfolio.exchanges.port import Market, OrderSide
 from botfolio.risk.checks import RiskContext, RiskDecision, evaluate, loss_limit_breach
 from botfolio.risk.limits import RiskLimits
 from botfolio.risk.state import TradingState
@@ -80,6 +80,7 @@ def decide(
         account.cash,
         amount_steps={s: m.amount_step for s, m in markets.items()},
     )
+    drafts = [_within(d, holdings) for d in drafts]
     drafts = [d for d in drafts if _tradable(d, markets[d.symbol])]
     context = _context(account, holdings, priced, markets)
     return Decision(
@@ -88,6 +89,15 @@ def decide(
         risk=evaluate(drafts, context, limits),
         breach=loss_limit_breach(context, limits),
     )
+
+
+def _within(draft: OrderDraft, holdings: Mapping[str, Decimal]) -> OrderDraft:
+    """A sell never exceeds the holding: (held x price) / price can round one unit in the last
+    of 28 digits above `held`, and the balance check would then refuse the whole exit."""
+    held = holdings.get(draft.symbol, Decimal(0))
+    if draft.side is OrderSide.SELL and draft.amount > held:
+        return replace(draft, amount=held)
+    return draft
 
 
 def _tradable(draft: OrderDraft, market: Market) -> bool:

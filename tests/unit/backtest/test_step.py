@@ -157,3 +157,23 @@ def test_decide_when_scores_tie_is_deterministic() -> None:
     )
 
     assert first == second
+
+
+def test_decide_when_leaving_a_position_sells_exactly_the_holding() -> None:
+    """(held x price) / price rounds one unit above `held` at 28 digits for this holding; the
+    exit must still be the holding, or the balance check refuses it and the position is stuck."""
+    held = Decimal("4.589326884633659727653289821")
+    prices = {"AAA/BTC": Decimal("0.06895"), "BBB/BTC": Decimal("0.002")}
+    assert held * prices["AAA/BTC"] / prices["AAA/BTC"] > held  # the rounding this guards
+
+    decision = decide(
+        {"BBB/BTC": 0.01}, _account("0", AAA_BTC=str(held)), prices, MARKETS, POLICY, WIDE_LIMITS
+    )
+
+    assert decision.denied == []
+    first = decision.allowed[0]
+    assert (first.symbol, first.side, first.amount) == (
+        "AAA/BTC",
+        OrderSide.SELL,
+        held,
+    )
