@@ -114,7 +114,9 @@ async def seed(db: Database, cipher: FieldCipher, url: str, count: int) -> None:
 
 async def worker_run(db: Database, cipher: FieldCipher, count: int) -> float:
     settings = NotificationSettings(
-        rate_per_second={}, max_in_flight=int(os.environ.get("BENCH_IN_FLIGHT", "4"))
+        rate_per_second={},
+        max_in_flight=int(os.environ.get("BENCH_IN_FLIGHT", "3")),
+        batch_size=int(os.environ.get("BENCH_BATCH", "200")),
     )
     senders = ChannelSenders(settings)
     deps = DeliveryDeps(

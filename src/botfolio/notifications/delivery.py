@@ -57,6 +57,8 @@ from botfolio.security.crypto import FieldCipher
 log = get_logger(__name__)
 
 DEAD_LETTER_RULE = "notifications.dead_letter"
+# Batches in flight per dispatcher: one leases and records while the other sends.
+PIPELINE_DEPTH = 2
 
 
 @dataclass
@@ -116,18 +118,26 @@ async def dispatch(deps: DeliveryDeps, owner: str) -> int:
 
 async def _dispatch_until_idle(deps: DeliveryDeps, owner: str) -> int:
     deadline = time.monotonic() + deps.settings.dispatch_budget_seconds
-    total = 0
-    while time.monotonic() < deadline:
-        report = await dispatch_batch(deps, owner)
-        total += report.leased
-        if report.leased == 0:
-            break
+    counts = await asyncio.gather(
+        *(_batches_until_idle(deps, owner, deadline) for _ in range(PIPELINE_DEPTH))
+    )
+    total = sum(counts)
     async with deps.db.transaction() as session:
         now = deps.clock.now()
         upcoming = now if time.monotonic() >= deadline else None
         upcoming = upcoming or await repository.next_due_after(session, now)
         if upcoming is not None:
             await wake_dispatcher(session, deps.clock, at=upcoming)
+    return total
+
+
+async def _batches_until_idle(deps: DeliveryDeps, owner: str, deadline: float) -> int:
+    total = 0
+    while time.monotonic() < deadline:
+        report = await dispatch_batch(deps, owner)
+        total += report.leased
+        if report.leased == 0:
+            break
     return total
 
 

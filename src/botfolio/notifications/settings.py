@@ -32,14 +32,14 @@ class NotificationSettings(BaseModel):
         default="mailto://127.0.0.1:8025?from=botfolio@localhost&mode=insecure",
         description="apprise mailto:// URL of the SMTP relay, without `to=` (added per user).",
     )
-    batch_size: int = Field(default=100, ge=1, le=1000, description="Rows one dispatcher leases.")
+    batch_size: int = Field(default=200, ge=1, le=1000, description="Rows one dispatcher leases.")
     lease_seconds: float = Field(
         default=60.0, gt=0, description="A dispatcher that dies loses its rows after this long."
     )
     dispatch_budget_seconds: float = Field(
         default=20.0, gt=0, description="One dispatch job works this long, then hands over."
     )
-    max_in_flight: int = Field(default=4, ge=1, description="Send lanes per dispatcher.")
+    max_in_flight: int = Field(default=3, ge=1, description="Send lanes per batch.")
     dispatch_interval_seconds: float = Field(
         default=1.0, gt=0, description="Scheduler safety net: a dispatch job at least this often."
     )
