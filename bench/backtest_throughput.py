@@ -31,6 +31,7 @@ from botfolio.backtest.engine import (
     run_backtest,
     score_panel,
 )
+from botfolio.backtest.fills import FillModel
 from botfolio.backtest.report import report_dict
 from botfolio.backtest.service import BacktestRun, in_sample_warning, write_outputs
 from botfolio.predictions.artifacts import save_artifact
@@ -107,6 +108,8 @@ def _honest_metrics(files: list[Path], scorer: Scorer, config: TrainingConfig) -
     loose = RiskLimits(max_daily_loss_pct=Decimal(100), max_drawdown_pct=Decimal(100))
     unhalted = run_backtest(candles, scorer, BacktestConfig(start=start, limits=loose))
     _print_metrics("loss limits off", unhalted)
+    free = BacktestConfig(start=start, limits=loose, fills=FillModel(Decimal(0), Decimal(0)))
+    _print_metrics("loss limits off, no fees and no slippage", run_backtest(candles, scorer, free))
     whole = run_backtest(candles, scorer, BacktestConfig(limits=loose))
     warning = in_sample_warning(whole, str(times[0]), str(times[-1]))
     _print_metrics(f"whole period, loss limits off (IN-SAMPLE: {bool(warning)})", whole)
