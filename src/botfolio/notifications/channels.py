@@ -181,18 +181,23 @@ async def set_profile(
 
     Events that must always reach the user (a halted bot, expired credentials) cannot be muted.
     """
+    if language is not None:
+        validate_language(language)
+    for event in in_app_only_events or ():
+        if not template_for(event).can_be_muted:
+            raise ValidationFailedError(f"{event} cannot be limited to in-app", event=event)
+    now = clock.now()
     profile = await repository.get_profile(session, user_id)
     if profile is None:
-        profile = NotificationProfile(user_id=user_id, language="en", in_app_only_events=[])
+        profile = NotificationProfile(
+            user_id=user_id, language="en", in_app_only_events=[], updated_at=now
+        )
         session.add(profile)
     if language is not None:
-        profile.language = validate_language(language)
+        profile.language = language
     if in_app_only_events is not None:
-        for event in in_app_only_events:
-            if not template_for(event).can_be_muted:
-                raise ValidationFailedError(f"{event} cannot be limited to in-app", event=event)
         profile.in_app_only_events = sorted(set(in_app_only_events))
-    profile.updated_at = clock.now()
+    profile.updated_at = now
     await session.flush()
     return profile
 
