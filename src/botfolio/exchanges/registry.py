@@ -46,7 +46,8 @@ class GatewayRegistry:
         self._db = db
         self._cipher = cipher
         self._clock = clock
-        self._limiter = limiter or _default_limiter(settings)
+        self._shared_limiter = limiter
+        self._limiters: dict[str, RateLimiter] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
         self._by_account: dict[str, ResilientGateway] = {}
         self._public: dict[str, ResilientGateway] = {}
@@ -117,9 +118,11 @@ class GatewayRegistry:
             await gateway.close()
         self._by_account.clear()
         self._public.clear()
-        closer = getattr(self._limiter, "close", None)
-        if closer is not None:
-            await closer()
+        for limiter in self._limiters.values():
+            closer = getattr(limiter, "close", None)
+            if closer is not None:
+                await closer()
+        self._limiters.clear()
 
     def _wrap(self, venue: str, api_key: str, secret: str, *, key_id: str) -> ResilientGateway:
         venue_settings = self._settings.venues.get(venue)
@@ -129,11 +132,24 @@ class GatewayRegistry:
         return ResilientGateway(
             inner,
             self.breaker(venue),
-            self._limiter,
+            self._limiter_for(venue),
             api_key_id=key_id,
             read_attempts=self._settings.read_retry_attempts,
             read_max_wait=self._settings.read_retry_max_wait_seconds,
         )
+
+    def _limiter_for(self, venue: str) -> RateLimiter:
+        """One bucket set per venue at that venue's rate (keys: the venue, then each API key)."""
+        if self._shared_limiter is not None:
+            return self._shared_limiter
+        if venue not in self._limiters:
+            rate = self._settings.venues[venue].requests_per_second
+            self._limiters[venue] = (
+                RedisRateLimiter(self._settings.redis_url, rate)
+                if self._settings.redis_url
+                else InMemoryRateLimiter(rate)
+            )
+        return self._limiters[venue]
 
     async def _on_breaker_change(
         self, venue: str, old: BreakerState, new: BreakerState, reason: str
@@ -168,32 +184,3 @@ def _ccxt_gateway(
 
     exchange = build_ccxt_exchange(venue_settings, api_key, secret)
     return CcxtGateway(exchange, venue=venue, clock=clock)
-
-
-def _default_limiter(settings: ExchangeSettings) -> RateLimiter:
-    rate = min(v.requests_per_second for v in settings.venues.values()) if settings.venues else 10
-    if settings.redis_url:
-        return RedisRateLimiter(settings.redis_url, rate)
-    return InMemoryRateLimiter(rate)
-
-
-async def check_credentials(
-    settings: ExchangeSettings, venue: str, api_key: str, secret: str, clock: Clock
-) -> float:
-    """Call the venue with these credentials (a balance read); return the latency in ms.
-
-    Raises CredentialsRejectedError when the venue refuses them, VenueUnavailableError when it
-    cannot be reached. Nothing is stored.
-    """
-    import time
-
-    venue_settings = settings.venues.get(venue)
-    if venue_settings is None:
-        raise ConfigurationError(f"venue {venue!r} is not configured")
-    gateway = _ccxt_gateway(venue_settings, api_key, secret, venue, clock)
-    started = time.perf_counter()
-    try:
-        await gateway.fetch_balances()
-    finally:
-        await gateway.close()
-    return (time.perf_counter() - started) * 1000
