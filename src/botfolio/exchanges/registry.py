@@ -184,3 +184,25 @@ def _ccxt_gateway(
 
     exchange = build_ccxt_exchange(venue_settings, api_key, secret)
     return CcxtGateway(exchange, venue=venue, clock=clock)
+
+
+async def check_credentials(
+    settings: ExchangeSettings, venue: str, api_key: str, secret: str, clock: Clock
+) -> float:
+    """Call the venue with these credentials (a balance read); return the latency in ms.
+
+    Raises CredentialsRejectedError when the venue refuses them, VenueUnavailableError when it
+    cannot be reached. Nothing is stored.
+    """
+    import time
+
+    venue_settings = settings.venues.get(venue)
+    if venue_settings is None:
+        raise ConfigurationError(f"venue {venue!r} is not configured")
+    gateway = _ccxt_gateway(venue_settings, api_key, secret, venue, clock)
+    started = time.perf_counter()
+    try:
+        await gateway.fetch_balances()
+    finally:
+        await gateway.close()
+    return (time.perf_counter() - started) * 1000
