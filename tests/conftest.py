@@ -87,13 +87,10 @@ async def _empty_all_tables(url: str) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     try:
         async with db.transaction() as session:
-            if db.dialect == "postgresql":
-                if tables:
-                    joined = ", ".join(f'"{t}"' for t in tables)
-                    await session.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    await session.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608
+            # DELETE, children first: ~30 ms for the whole schema, where PostgreSQL's TRUNCATE
+            # of the same tables takes ~600 ms (it swaps every table's files).
+            for table in tables:
+                await session.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608
     finally:
         await db.dispose()
 
