@@ -126,6 +126,74 @@ class PredictionSettings(Section):
     request_timeout_seconds: float = 2.0
 
 
+class NotificationSettings(Section):
+    attempts_per_channel: int = Field(default=3, ge=1, le=20)
+    backoff_base_seconds: float = Field(default=5.0, ge=0)
+    backoff_max_seconds: float = Field(default=600.0, ge=0)
+    send_timeout_seconds: float = Field(default=10.0, gt=0)
+    rate_per_second: dict[str, float] = Field(
+        default_factory=lambda: {
+            "email": 5.0,
+            "slack": 1.0,
+            "telegram": 20.0,
+            "sms": 1.0,
+            "webhook": 1000.0,
+        },
+        description="Per-channel-kind send rate (token bucket per worker process).",
+    )
+    rate_limit_max_wait_seconds: float = Field(
+        default=5.0, description="Wait this long for a token, then hand the job back to retry."
+    )
+    smtp_url: str = Field(
+        default="mailto://127.0.0.1:8025?from=botfolio@localhost&mode=insecure",
+        description="apprise mailto:// URL of the SMTP relay, without `to=` (added per user).",
+    )
+    batch_size: int = Field(default=200, ge=1, le=1000, description="Rows one dispatcher leases.")
+    lease_seconds: float = Field(
+        default=60.0, gt=0, description="A dispatcher that dies loses its rows after this long."
+    )
+    dispatch_budget_seconds: float = Field(
+        default=20.0, gt=0, description="One dispatch job works this long, then hands over."
+    )
+    max_in_flight: int = Field(default=3, ge=1, description="Send lanes per batch.")
+    dispatch_interval_seconds: float = Field(
+        default=1.0, gt=0, description="Scheduler safety net: a dispatch job at least this often."
+    )
+
+
+class SeverityRoute(Section):
+    """How one severity reaches the on-call responder.
+
+    `channels`: channel kinds paged at once (each through the responder's own consented
+    channels). `repeat_seconds`: page again until acknowledged (None: page once).
+    `escalate_after_seconds`: unacknowledged this long at one level -> the next responder.
+    `digest`: not paged; collected into the daily digest instead.
+    """
+
+    channels: list[str] = Field(default_factory=list)
+    repeat_seconds: float | None = None
+    escalate_after_seconds: float | None = None
+    digest: bool = False
+
+
+class AlertSettings(Section):
+    routes: dict[str, SeverityRoute] = Field(
+        default_factory=lambda: {
+            "critical": SeverityRoute(
+                channels=["sms", "slack", "email"],
+                repeat_seconds=300.0,
+                escalate_after_seconds=900.0,
+            ),
+            "warning": SeverityRoute(channels=["slack"]),
+            "info": SeverityRoute(digest=True),
+        }
+    )
+    evaluate_interval_seconds: float = 30.0
+    digest_interval_seconds: float = 86_400.0
+    job_backlog_warning_seconds: float = 300.0
+    job_backlog_critical_seconds: float = 1800.0
+
+
 class RetentionSettings(Section):
     audit_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
     access_log_days: int = Field(default=3 * 365 + 1, ge=3 * 365 + 1)
@@ -154,6 +222,8 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     exchanges: ExchangeSettings = ExchangeSettings()
     predictions: PredictionSettings = PredictionSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    alerts: AlertSettings = AlertSettings()
     retention: RetentionSettings = RetentionSettings()
     log: LogSettings = LogSettings()
 

@@ -28,6 +28,13 @@ COMMAND_MODULES: tuple[tuple[str, str | None, str], ...] = (
         "exchanges",
         "Linked exchange accounts and the failure history.",
     ),
+    (
+        "botfolio.cli.notifications_cmd",
+        "notifications",
+        "User notifications: failures, retry, diagnose.",
+    ),
+    ("botfolio.cli.alerts_cmd", "alerts", "Operator alerts: list, acknowledge, resolve, on-call."),
+    ("botfolio.cli.backtest_cmd", None, "Backtests on history with the bots' own code."),
     ("botfolio.cli.trading_cmd", "trading", "Kill switch: halt, reduce, resume trading."),
     ("botfolio.cli.data_cmd", "data", "Market data: import, fetch, quality checks."),
     ("botfolio.cli.model_cmd", "model", "Prediction models: train, list, promote, roll back."),

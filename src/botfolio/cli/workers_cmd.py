@@ -27,6 +27,8 @@ JOB_MODULES: tuple[str, ...] = (
     "botfolio.orders.tasks",
     "botfolio.predictions.tasks",
     "botfolio.bots.tasks",
+    "botfolio.notifications.tasks",
+    "botfolio.alerts.tasks",
 )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from botfolio.db.base import Base
+from botfolio.security.registry import register_encrypted_column
 
 
 class ExchangeAccount(Base):
@@ -46,3 +47,7 @@ class ExchangeIncident(Base):
     occurred_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_exchange_incidents_venue_occurred_at", "venue", "occurred_at"),)
+
+
+API_KEY_COLUMN = register_encrypted_column("exchange_accounts", "api_key_encrypted")
+API_SECRET_COLUMN = register_encrypted_column("exchange_accounts", "api_secret_encrypted")

@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Float, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from botfolio.db.base import Base
+from botfolio.security.registry import register_encrypted_column
 
 ID = String(36)
 
@@ -141,3 +142,6 @@ class NotificationAttempt(Base):
         Index("ix_notification_attempts_user_id_attempted_at", "user_id", "attempted_at"),
         Index("ix_notification_attempts_outcome_attempted_at", "outcome", "attempted_at"),
     )
+
+
+DESTINATION_COLUMN = register_encrypted_column("notification_channels", "destination_encrypted")

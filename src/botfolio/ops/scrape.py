@@ -7,12 +7,12 @@ the process metrics (and `botfolio_ready 0`) are exactly what the operator needs
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from prometheus_client import REGISTRY, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from botfolio.clock import Clock
 from botfolio.logs import get_logger
 from botfolio.ops.health import build_facts, check_readiness
 from botfolio.ops.metrics import METRICS_REFRESH_FAILURES
@@ -22,17 +22,23 @@ REFRESH_TIMEOUT_SECONDS = 2.0
 
 log = get_logger(__name__)
 
-JobMetricsRefresher = Callable[[Any, Any], Awaitable[None]]
+Refresher = Callable[[AsyncSession, Clock], Awaitable[None]]
 
 
-def job_metrics_refresher() -> JobMetricsRefresher | None:
-    """`botfolio.jobs.metrics.refresh_job_metrics(session, clock)`, once the jobs work ships it."""
-    try:
-        module = importlib.import_module("botfolio.jobs.metrics")
-    except ImportError:
-        return None
-    refresher: JobMetricsRefresher | None = getattr(module, "refresh_job_metrics", None)
-    return refresher
+def _refreshers() -> dict[str, Refresher]:
+    """Every database-backed gauge family, refreshed on each scrape."""
+    from botfolio.alerts.metrics import refresh_alert_metrics
+    from botfolio.jobs.metrics import refresh_job_metrics
+    from botfolio.notifications.metrics import refresh_notification_metrics
+
+    async def alerts(session: AsyncSession, _clock: Clock) -> None:
+        await refresh_alert_metrics(session)
+
+    return {
+        "jobs": refresh_job_metrics,
+        "notifications": refresh_notification_metrics,
+        "alerts": alerts,
+    }
 
 
 async def refresh_database_gauges(runtime: Runtime) -> None:
@@ -41,16 +47,14 @@ async def refresh_database_gauges(runtime: Runtime) -> None:
     if not readiness.ready:
         METRICS_REFRESH_FAILURES.labels(source="readiness").inc()
         return
-    refresher = job_metrics_refresher()
-    if refresher is None:
-        return
-    try:
-        async with asyncio.timeout(REFRESH_TIMEOUT_SECONDS):
-            async with runtime.db.transaction() as session:
-                await refresher(session, runtime.clock)
-    except Exception as exc:
-        METRICS_REFRESH_FAILURES.labels(source="jobs").inc()
-        log.warning("metrics.refresh_failed", source="jobs", error_type=type(exc).__name__)
+    for source, refresher in _refreshers().items():
+        try:
+            async with asyncio.timeout(REFRESH_TIMEOUT_SECONDS):
+                async with runtime.db.transaction() as session:
+                    await refresher(session, runtime.clock)
+        except Exception as exc:
+            METRICS_REFRESH_FAILURES.labels(source=source).inc()
+            log.warning("metrics.refresh_failed", source=source, error_type=type(exc).__name__)
 
 
 async def render_metrics(runtime: Runtime) -> bytes:
