@@ -46,6 +46,9 @@ class Decision:
     drafts: list[OrderDraft]
     risk: list[RiskDecision]
     breach: RiskDecision | None
+    cash: Decimal
+    context: RiskContext
+    limits: RiskLimits
 
     @property
     def allowed(self) -> list[OrderDraft]:
@@ -88,6 +91,9 @@ def decide(
         drafts=drafts,
         risk=evaluate(drafts, context, limits),
         breach=loss_limit_breach(context, limits),
+        cash=account.cash,
+        context=context,
+        limits=limits,
     )
 
 

@@ -17,9 +17,11 @@ from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.audit.service import Actor
-from botfolio.bots.allocation import AllocationPolicy, OrderDraft, rebalance_orders, target_weights
+from botfolio.backtest.step import Account, Decision, decide
+from botfolio.bots.allocation import AllocationPolicy
 from botfolio.bots.models import Bot, BotStatus
 from botfolio.bots.schemas import AllocationIn
 from botfolio.clock import Clock
@@ -37,9 +39,18 @@ from botfolio.market.repository import (
     upsert_candles,
 )
 from botfolio.market.timeframes import parse_timeframe
+from botfolio.notifications.service import queue_notification
 from botfolio.orders.client_ids import client_order_id_for
 from botfolio.orders.service import OrderIntent, place_order_intent
+from botfolio.portfolio.service import record_equity_snapshot
 from botfolio.predictions.serving_types import Pending, Prediction, PredictRequest
+from botfolio.risk.limits import RiskLimits
+from botfolio.risk.service import (
+    effective_state,
+    halt_on_loss_breach,
+    loss_baselines,
+    record_denials,
+)
 
 log = get_logger(__name__)
 
@@ -90,8 +101,8 @@ async def run_tick(services: TickServices, bot_id: str, tick_at: datetime) -> Ti
     if scores is None:
         return _logged(outcome)
     gateway = await services.gateways.for_account(bot.account_id)
-    drafts = await _drafts(bot, gateway, scores, prices)
-    written = await _write_orders(services, bot, tick_at, drafts)
+    decision = await _decide(services, bot, gateway, scores, prices)
+    written = await _write_orders(services, bot, tick_at, decision)
     if written is None:
         outcome.skipped = ALREADY_TICKED
     else:
@@ -182,9 +193,14 @@ async def _predict(
     return dict(answer.values)
 
 
-async def _drafts(
-    bot: Bot, gateway: ExchangeGateway, scores: dict[str, float], prices: dict[str, Decimal]
-) -> list[OrderDraft]:
+async def _decide(
+    services: TickServices,
+    bot: Bot,
+    gateway: ExchangeGateway,
+    scores: dict[str, float],
+    prices: dict[str, Decimal],
+) -> Decision:
+    """The one decision function the backtest also runs: allocation, then the risk checks."""
     markets = await gateway.load_markets()
     balances = await gateway.fetch_balances()
     holdings = {
@@ -193,17 +209,24 @@ async def _drafts(
     }
     held_value = sum((q * prices[s] for s, q in holdings.items()), Decimal(0))
     free_quote = balances[bot.quote_asset].free if bot.quote_asset in balances else Decimal(0)
-    cash = max(Decimal(0), min(free_quote, Decimal(bot.budget) - held_value))
-    policy = policy_of(bot)
-    return rebalance_orders(
-        target_weights(scores, policy),
-        holdings,
+    async with services.db.session() as session:
+        state = await effective_state(session, bot.id, bot.user_id)
+        baselines = await loss_baselines(session, bot.id, services.clock.now())
+    account = Account(
+        cash=max(Decimal(0), min(free_quote, Decimal(bot.budget) - held_value)),
+        holdings=holdings,
+        quote=bot.quote_asset,
+        state=state,
+        day_start_equity=baselines.day_start_equity,
+        peak_equity=baselines.peak_equity,
+    )
+    return decide(
+        scores,
+        account,
         prices,
-        cash,
-        amount_steps={s: _market(markets, s).amount_step for s in bot.universe},
-        min_notional=max(
-            (_market(markets, s).min_notional for s in bot.universe), default=Decimal(0)
-        ),
+        {s: _market(markets, s) for s in bot.universe},
+        policy_of(bot),
+        RiskLimits.model_validate(bot.risk_limits),
     )
 
 
@@ -223,11 +246,12 @@ def policy_of(bot: Bot) -> AllocationPolicy:
 
 
 async def _write_orders(
-    services: TickServices, bot: Bot, tick_at: datetime, drafts: list[OrderDraft]
+    services: TickServices, bot: Bot, tick_at: datetime, decision: Decision
 ) -> list[str] | None:
-    """ONE transaction: every order of this tick with its submit job and audit event, and the
-    bot's `last_tick_at`. None when another run of this tick already wrote them: the bot row is
-    locked first, so two runs of one tick cannot both write."""
+    """ONE transaction: every allowed order of this tick with its submit job and audit event,
+    every risk denial, a loss-limit halt, the equity point and the bot's `last_tick_at`. None
+    when another run of this tick already wrote them: the bot row is locked first, so two runs
+    of one tick cannot both write."""
     written: list[str] = []
     async with services.db.transaction() as session:
         row = (
@@ -236,7 +260,8 @@ async def _write_orders(
         if row.last_tick_at is not None and row.last_tick_at >= tick_at:
             return None
         account = await get_account(session, bot.account_id)
-        for draft in drafts:
+        await _record_risk(services, session, bot, decision)
+        for draft in decision.allowed:
             intent = OrderIntent(
                 client_order_id=ClientOrderId(
                     client_order_id_for(bot.id, tick_at.isoformat(), draft.symbol, draft.side.value)
@@ -251,8 +276,45 @@ async def _write_orders(
                 session, services.clock, account=account, intent=intent, actor=Actor.system()
             )
             written.append(order.id)
+        await record_equity_snapshot(
+            session,
+            services.clock,
+            bot_id=bot.id,
+            cash=decision.cash,
+            positions_value=decision.equity - decision.cash,
+        )
         row.last_tick_at = tick_at
     return written
+
+
+async def _record_risk(
+    services: TickServices, session: AsyncSession, bot: Bot, decision: Decision
+) -> None:
+    """Denials become risk events shown to the user; a loss-limit breach halts the bot."""
+    await record_denials(
+        session,
+        services.clock,
+        bot_id=bot.id,
+        user_id=bot.user_id,
+        drafts=decision.drafts,
+        decisions=decision.risk,
+    )
+    if decision.breach is not None:
+        await halt_on_loss_breach(
+            session,
+            services.clock,
+            bot_id=bot.id,
+            context=decision.context,
+            limits=decision.limits,
+        )
+        await queue_notification(
+            session,
+            services.clock,
+            user_id=bot.user_id,
+            event="bot.halted",
+            data={"bot": bot.name, "reason": decision.breach.reason},
+            dedup_key=f"bot.halted:{bot.id}:{services.clock.now().date().isoformat()}",
+        )
 
 
 def _logged(outcome: TickOutcome) -> TickOutcome:
