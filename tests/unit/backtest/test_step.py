@@ -177,3 +177,12 @@ def test_decide_when_leaving_a_position_sells_exactly_the_holding() -> None:
         OrderSide.SELL,
         held,
     )
+
+
+def test_live_tick_when_deciding_calls_the_very_function_the_backtest_replays() -> None:
+    """The other half of "one code path": the tick does not hold a copy of the strategy."""
+    from botfolio.backtest import engine
+    from botfolio.bots import tick
+
+    assert tick.decide is decide
+    assert engine.decide is decide
