@@ -70,7 +70,8 @@ async def desk(
         cipher=FieldCipher(keyring),
         clock=ManualClock(START),
     )
-    cred = next(c for c in sim.credentials() if c.venue == "binance")
+    async with sim.control("binance") as control:  # a fresh account holding only USDT
+        fresh = await control.create_account({"USDT": Decimal("20000")})
     async with rt.db.transaction() as session:
         account = await add_account(
             session,
@@ -80,7 +81,7 @@ async def desk(
             user_id="u-tick",
             venue="binance",
             label="main",
-            creds=Credentials(cred.api_key, cred.secret),
+            creds=Credentials(fresh["api_key"], fresh["secret"]),
         )
     services = TickServices(rt.db, rt.clock, rt.gateways, rt.predictions, history_bars=650)
     yield Desk(rt, services, account, sim)
@@ -137,6 +138,12 @@ async def _running_bot(desk: Desk) -> str:
     return bot.id
 
 
+async def _api_key(desk: Desk) -> str:
+    from botfolio.exchanges.accounts import decrypt_credentials
+
+    return decrypt_credentials(desk.runtime.cipher, desk.account).api_key
+
+
 async def _orders(desk: Desk) -> list[Order]:
     async with desk.runtime.db.session() as session:
         return list(
@@ -164,7 +171,7 @@ async def test_tick_writes_orders_that_fill_and_a_second_run_adds_none(
 
     assert again.skipped == "this tick already ran" and again.orders == []
     assert len(await _orders(desk)) == len(orders)
-    venue_orders = await desk.sim.control("binance").orders()
+    venue_orders = await desk.sim.control("binance").orders(await _api_key(desk))
     assert sorted(o["client_order_id"] for o in venue_orders) == [o.client_order_id for o in orders]
 
 
