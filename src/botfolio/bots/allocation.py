@@ -102,9 +102,11 @@ def rebalance_orders(
         held = holdings.get(symbol, Decimal(0)) * price
         difference = wanted - held
         amount = _round_down(abs(difference) / price, amount_steps.get(symbol, Decimal(0)))
+        side = OrderSide.BUY if difference > 0 else OrderSide.SELL
+        if side is OrderSide.SELL:  # a full exit must not exceed the holding by a rounding unit
+            amount = min(amount, holdings.get(symbol, Decimal(0)))
         if amount <= 0 or amount * price < min_notional:
             continue
-        side = OrderSide.BUY if difference > 0 else OrderSide.SELL
         drafts.append(OrderDraft(symbol, side, amount, price))
     return sorted(drafts, key=lambda d: (d.side is OrderSide.BUY, d.symbol))
 

@@ -76,3 +76,16 @@ def test_rebalance_when_already_on_target_does_nothing() -> None:
 def test_policy_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="top_k"):
         AllocationPolicy(top_k=0)
+
+
+def test_rebalance_full_exit_never_sells_more_than_held() -> None:
+    holding = Decimal("0.1234567890123456789012345678")
+    drafts = rebalance_orders(
+        {},
+        {"ETH/BTC": holding},
+        {"ETH/BTC": Decimal("0.0512345678901234567890123")},
+        cash=Decimal("0.3"),
+        amount_steps={},
+    )
+
+    assert [(d.side, d.amount) for d in drafts] == [(OrderSide.SELL, holding)]
