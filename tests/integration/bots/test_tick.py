@@ -198,3 +198,37 @@ async def test_tick_when_bot_paused_does_nothing(trained_desk: Desk) -> None:
 
     assert outcome.skipped == "bot is not running"
     assert await _orders(desk) == []
+
+
+async def test_tick_when_predictor_process_is_down_holds_and_queues_once(desk: Desk) -> None:
+    """The predictor role unreachable (nothing listens on its port): the request is queued as a
+    durable job, the bot holds, and a second tick of the same boundary queues nothing more."""
+    import socket
+
+    from botfolio.jobs.models import Job
+    from botfolio.predictions.client import PredictorClient
+    from botfolio.predictions.requests import PredictionService
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    client = PredictorClient(f"http://127.0.0.1:{dead_port}", timeout_seconds=0.5, attempts=2)
+    predictions = PredictionService(desk.runtime.db, desk.runtime.clock, client)
+    services = TickServices(
+        desk.runtime.db, desk.runtime.clock, desk.runtime.gateways, predictions, history_bars=650
+    )
+    bot_id = await _running_bot(desk)
+    try:
+        first = await run_tick(services, bot_id, START)
+        second = await run_tick(services, bot_id, START)
+    finally:
+        await client.aclose()
+
+    assert first.skipped is not None and first.skipped.startswith("predictions pending")
+    assert second.skipped is not None and second.skipped.startswith("predictions pending")
+    assert await _orders(desk) == []
+    async with desk.runtime.db.session() as session:
+        queued = list(
+            (await session.execute(select(Job).where(Job.kind.like("predictions.%")))).scalars()
+        )
+    assert len(queued) == 1
