@@ -10,6 +10,7 @@ client order ids, finds the rows it wrote the first time, and places nothing new
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +88,36 @@ class TickServices:
     gateways: Gateways
     predictions: Predictions
     history_bars: int = 300
+    market_checks: MarketCheckCache = field(default_factory=lambda: MarketCheckCache())
+
+
+@dataclass(frozen=True)
+class MarketCheck:
+    """One series at one tick time: refreshed, checked, priced (or refused, with the reason)."""
+
+    price: Decimal | None
+    refusal: str | None
+
+
+class MarketCheckCache:
+    """Bots ticking the same boundary share each series' refresh and quality check: the venue is
+    asked once per series per tick, not once per bot. Only the current boundary is kept."""
+
+    def __init__(self) -> None:
+        self._tick_at: datetime | None = None
+        self._checks: dict[SeriesKey, MarketCheck] = {}
+        self._locks: dict[SeriesKey, asyncio.Lock] = {}
+
+    def lock(self, series: SeriesKey, tick_at: datetime) -> asyncio.Lock:
+        if tick_at != self._tick_at:
+            self._tick_at, self._checks, self._locks = tick_at, {}, {}
+        return self._locks.setdefault(series, asyncio.Lock())
+
+    def get(self, series: SeriesKey) -> MarketCheck | None:
+        return self._checks.get(series)
+
+    def put(self, series: SeriesKey, check: MarketCheck) -> None:
+        self._checks[series] = check
 
 
 async def run_tick(services: TickServices, bot_id: str, tick_at: datetime) -> TickOutcome:
@@ -136,30 +167,36 @@ async def _refresh_market_data(
     services: TickServices, bot: Bot, venue: str, tick_at: datetime, outcome: TickOutcome
 ) -> dict[str, Decimal] | None:
     """Store the candles closed by `tick_at`; refuse to trade on gaps, spikes or stale data."""
-    step = parse_timeframe(bot.timeframe)
-    gateway = await services.gateways.for_market_data(venue)
     prices: dict[str, Decimal] = {}
     for symbol in bot.universe:
         series = SeriesKey(venue, symbol, bot.timeframe)
-        await _fetch_new_candles(services, GatewayCandleFetcher(gateway), series, tick_at)
-        async with services.db.session() as session:
-            recent = await read_candles(session, series, start=tick_at - step * QUALITY_WINDOW_BARS)
-        report = assess(
-            recent.astype(float) if not recent.empty else recent, bot.timeframe, tick_at
-        )
-        if not report.ok:
-            async with services.db.transaction() as session:
-                await record_anomalies(session, series, report.anomalies, services.clock.now())
-            outcome.skipped = f"data quality: {symbol} {report.anomalies[0].kind}"
-            log.warning(
-                "bot.data_quality_hold",
-                bot_id=bot.id,
-                symbol=symbol,
-                anomalies=[a.kind for a in report.anomalies][:5],
-            )
+        async with services.market_checks.lock(series, tick_at):
+            check = services.market_checks.get(series)
+            if check is None:
+                check = await _check_series(services, series, tick_at)
+                services.market_checks.put(series, check)
+        if check.price is None:
+            outcome.skipped = check.refusal
+            log.warning("bot.data_quality_hold", bot_id=bot.id, symbol=symbol, reason=check.refusal)
             return None
-        prices[symbol] = Decimal(str(recent["close"].iloc[-1]))
+        prices[symbol] = check.price
     return prices
+
+
+async def _check_series(
+    services: TickServices, series: SeriesKey, tick_at: datetime
+) -> MarketCheck:
+    gateway = await services.gateways.for_market_data(series.venue)
+    await _fetch_new_candles(services, GatewayCandleFetcher(gateway), series, tick_at)
+    step = parse_timeframe(series.timeframe)
+    async with services.db.session() as session:
+        recent = await read_candles(session, series, start=tick_at - step * QUALITY_WINDOW_BARS)
+    report = assess(recent.astype(float) if not recent.empty else recent, series.timeframe, tick_at)
+    if not report.ok:
+        async with services.db.transaction() as session:
+            await record_anomalies(session, series, report.anomalies, services.clock.now())
+        return MarketCheck(None, f"data quality: {series.symbol} {report.anomalies[0].kind}")
+    return MarketCheck(Decimal(str(recent["close"].iloc[-1])), None)
 
 
 async def _fetch_new_candles(
