@@ -61,11 +61,14 @@ class Database:
 
 def _create_engine(url: str, *, echo: bool, pool_size: int) -> AsyncEngine:
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_dir(parsed.database)
         kwargs["connect_args"] = {"timeout": 30}
     else:
+        # A server can restart under us: test each pooled connection before use (SQLite's file
+        # cannot go away like that, so it skips the extra round trip).
+        kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = pool_size
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
