@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,6 @@ import typer
 
 from botfolio.api.app import create_app
 from botfolio.api.server import ServeOptions, build_server, check_transport_security
-from botfolio.cli import demo
 from botfolio.cli.common import console, err_console, load_settings
 from botfolio.config import Settings
 from botfolio.db import migrate
@@ -68,7 +68,10 @@ def demo_command(
     ] = None,
     port: Annotated[int, typer.Option(help="API port on 127.0.0.1.")] = 8000,
 ) -> None:
-    """Run the whole service in one process on the embedded default (SQLite under ./var)."""
+    """Run the whole service in one process on the embedded default (SQLite under ./var):
+    the exchange simulator, a first model, a demo user with three bots, API, worker, scheduler."""
+    from botfolio.cli import demo  # pandas, LightGBM, the simulator: only when the demo runs
+
     settings = load_settings()
     _exit_on_error(lambda: demo.prepare(settings))
     try:
@@ -77,7 +80,7 @@ def demo_command(
         console.print("demo stopped")
 
 
-def _exit_on_error(step: demo.Step) -> None:
+def _exit_on_error(step: Callable[[], None]) -> None:
     try:
         step()
     except BotfolioError as exc:
