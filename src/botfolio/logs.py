@@ -92,6 +92,12 @@ def configure_logging(
     root.setLevel(level.upper())
     for name in QUIETED_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # uvicorn's own logging config (when something ran it with defaults) stops propagation
+        # to the root logger; ours routes every library's lines through the one JSON handler.
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
 
 
 def get_logger(name: str) -> Any:

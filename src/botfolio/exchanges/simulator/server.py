@@ -158,6 +158,7 @@ async def _start(app: FastAPI, ctx: VenueContext, host: str, port: int) -> _Serv
             lifespan="off",
             log_level="warning",
             access_log=False,
+            log_config=None,  # keep the host process's logging (uvicorn's dictConfig replaces it)
             timeout_graceful_shutdown=1,
         )
     )
