@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -103,6 +105,47 @@ def _print_imports(results: list[ImportResult]) -> None:
             str(r.rows_changed),
         )
     console.print(table)
+
+
+@app.command("fetch")
+def fetch(
+    symbols: Annotated[list[str], typer.Argument(help="Symbols such as BTC/USDT.")],
+    venue: Annotated[str, typer.Option(help="A configured venue (exchanges.venues).")] = "binance",
+    timeframe: Annotated[str, typer.Option(help="Candle timeframe, e.g. 1m, 5m, 1h.")] = "5m",
+    since: Annotated[
+        datetime | None,
+        typer.Option(help="UTC start for the first fetch; later fetches resume by themselves."),
+    ] = None,
+) -> None:
+    """Fetch candles from a venue through the exchange gateway, page by page, into the store."""
+
+    async def _fetch(runtime: Runtime) -> None:
+        from botfolio.market.fetch import GatewayCandleFetcher, fetch_into_store
+        from botfolio.market.repository import SeriesKey
+
+        if venue not in runtime.settings.exchanges.venues:
+            raise ValidationFailedError(f"venue {venue!r} is not configured")
+        start = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+        fetcher = GatewayCandleFetcher(await runtime.gateways.for_market_data(venue))
+        with _progress() as progress:
+            for symbol in symbols:
+                task = progress.add_task(f"{venue} {symbol} {timeframe}", total=None)
+                result = await fetch_into_store(
+                    runtime.db,
+                    fetcher,
+                    SeriesKey(venue, symbol.upper(), timeframe),
+                    runtime.clock.now(),
+                    since=start,
+                    on_page=functools.partial(progress.advance, task),
+                )
+                progress.update(task, total=result.candles_received)
+                console.print(
+                    f"{symbol}: {result.candles_received} candles in {result.pages} page(s), "
+                    f"{result.rows_changed} stored or updated",
+                    highlight=False,
+                )
+
+    run_with_runtime(_fetch)
 
 
 @app.command("check")

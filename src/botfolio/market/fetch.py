@@ -7,7 +7,7 @@ does not move the cursor forward ends the loop, so a misbehaving venue cannot sp
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.clock import ensure_utc
+from botfolio.db.database import Database
 from botfolio.errors import ValidationFailedError
 from botfolio.market.candles import Candle
 from botfolio.market.repository import SeriesKey, latest_candle_time, upsert_candles
@@ -139,4 +140,38 @@ async def fetch_candles(
         received += len(page)
         changed += await upsert_candles(session, series, page)
         last = max(c.open_time for c in page)
+    return FetchResult(series, pages, received, changed, last)
+
+
+async def fetch_into_store(
+    db: Database,
+    fetcher: CandleFetcher,
+    series: SeriesKey,
+    now: datetime,
+    *,
+    since: datetime | None = None,
+    limit: int = DEFAULT_PAGE_LIMIT,
+    on_page: Callable[[int], None] | None = None,
+) -> FetchResult:
+    """Page candles from a venue into the store, one short write per page: no database lock is
+    held while the venue answers. Resumes after the newest stored candle unless `since`."""
+    if since is None:
+        async with db.session() as session:
+            latest = await latest_candle_time(session, series)
+        if latest is None:
+            raise ValidationFailedError(
+                f"no stored {series.symbol} {series.timeframe} candles on {series.venue}: "
+                "give a start time (--since) for the first fetch"
+            )
+        since = latest + parse_timeframe(series.timeframe)
+    pages = received = changed = 0
+    last: datetime | None = None
+    async for page in iter_candle_pages(fetcher, series, since, now, limit=limit):
+        async with db.transaction() as session:
+            changed += await upsert_candles(session, series, page)
+        pages += 1
+        received += len(page)
+        last = max(c.open_time for c in page)
+        if on_page is not None:
+            on_page(len(page))
     return FetchResult(series, pages, received, changed, last)
