@@ -71,6 +71,7 @@ class EngineHost:
         self._loader = loader
         self._quarantined: set[str] = set()
         self._lock = asyncio.Lock()
+        self._checked_at = 0.0
 
     async def refresh(self, *, force: bool = False) -> bool:
         """Reload the serving set when the registry revision moved; True when it reloaded."""
@@ -121,8 +122,15 @@ class EngineHost:
         )
 
     async def ensure_loaded(self) -> None:
+        """Load on first use; then poll the registry revision at most once per reload
+        interval, so an engine hosted inside a worker (no reloader task) follows promotions
+        and rollbacks made by other processes too."""
+        now = time.monotonic()
         if self.engine.revision < 0:
             await self.refresh(force=True)
+        elif now - self._checked_at >= self.policy.reload_interval_seconds:
+            await self.refresh()
+        self._checked_at = now
 
     async def predict(self, request: PredictRequest) -> Prediction:
         """Features from the latest candles, scored by the routed version, stored, returned."""

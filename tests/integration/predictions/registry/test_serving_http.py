@@ -4,6 +4,7 @@ PredictorUnavailableError when nothing listens."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -98,6 +99,20 @@ async def test_refresh_when_registry_revision_moves_hot_reloads_the_new_champion
     assert reloaded
     assert (await host.predict(request)).model_version_id == second.id
     assert not await host.refresh()  # nothing moved since
+
+
+async def test_predict_in_a_worker_follows_a_promotion_without_a_reloader_task(
+    db: Database, clock: ManualClock, artifacts: Artifacts, host: EngineHost
+) -> None:
+    first = await champion_of(db, clock, artifacts.worse)
+    request = PredictRequest(symbols=SYMBOLS, venue=VENUE, bot_id="bot-2")
+    assert (await host.predict(request)).model_version_id == first.id
+    second = await register(db, clock, artifacts.good)
+    async with db.transaction() as session:  # as `botfolio model promote` would, elsewhere
+        await registry.promote(session, clock, second.id, to=ModelState.CHAMPION, actor=OPERATOR)
+    await asyncio.sleep(0.06)  # the reload interval of this host (0.05 s)
+
+    assert (await host.predict(request)).model_version_id == second.id
 
 
 def _closed_port() -> int:
