@@ -57,8 +57,10 @@ def main() -> None:
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            asyncio.run(run_worker())
-            os._exit(0)
+            try:
+                asyncio.run(run_worker())
+            finally:  # a child must never fall back into this loop and act as a second zygote
+                os._exit(0)
         print(f"PID {pid}", flush=True)
 
 

@@ -7,11 +7,13 @@ PostgreSQL only: this is the multi-process production shape (the SQLite default 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -107,12 +109,15 @@ class Zygote:
             env=env,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            start_new_session=True,  # its own process group: close() kills every child with it
         )
         return cls(proc)
 
     async def _line(self, prefix: bytes) -> str:
         assert self._proc.stdout is not None
+        deadline = time.monotonic() + 120
         while True:
+            assert time.monotonic() < deadline, f"no {prefix!r} line from the workers in 120 s"
             line = await asyncio.wait_for(self._proc.stdout.readline(), timeout=120)
             if not line:
                 raise AssertionError("the worker zygote exited")
@@ -131,8 +136,8 @@ class Zygote:
         await self._line(b"CLAIMED")
 
     async def close(self) -> None:
-        if self._proc.returncode is None:
-            self._proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._proc.pid, signal.SIGKILL)  # the zygote and any worker left
         await self._proc.wait()
 
 
