@@ -22,6 +22,12 @@ from botfolio.orders.tasks import register_jobs
 from botfolio.runtime import Runtime
 
 
+def say(message: str) -> None:
+    """One line in one write(2): atomic on a pipe, so a SIGKILL can never leave half a line for the
+    next one to be glued to (print makes two writes when PYTHONUNBUFFERED is set)."""
+    os.write(sys.stdout.fileno(), f"{message}\n".encode())
+
+
 def announce_claims(runtime: Runtime) -> JobRegistry:
     """The real order handlers, each announcing `CLAIMED <job id>` on stdout as it starts, so the
     test can aim its SIGKILL inside the submission rather than at start-up."""
@@ -32,7 +38,7 @@ def announce_claims(runtime: Runtime) -> JobRegistry:
         handler = real.get(kind)
 
         async def announced(ctx: JobContext, payload: dict[str, Any], run: Any = handler) -> None:
-            print(f"CLAIMED {ctx.job_id}", flush=True)
+            say(f"CLAIMED {ctx.job_id}")
             await run(ctx, payload)
 
         registry.register(kind, announced)
@@ -44,7 +50,7 @@ async def run_worker() -> None:
     runtime = Runtime.from_settings(settings)
     registry = announce_claims(runtime)
     worker = Worker(runtime.db, registry, settings.jobs, runtime.clock, concurrency=2)
-    print(f"READY {os.getpid()}", flush=True)
+    say(f"READY {os.getpid()}")
     await worker.run()
 
 
@@ -61,7 +67,7 @@ def main() -> None:
                 asyncio.run(run_worker())
             finally:  # a child must never fall back into this loop and act as a second zygote
                 os._exit(0)
-        print(f"PID {pid}", flush=True)
+        say(f"PID {pid}")
 
 
 if __name__ == "__main__":

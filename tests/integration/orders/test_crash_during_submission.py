@@ -121,8 +121,8 @@ class Zygote:
             line = await asyncio.wait_for(self._proc.stdout.readline(), timeout=120)
             if not line:
                 raise AssertionError("the worker zygote exited")
-            if line.startswith(prefix):
-                return line.split()[1].decode()
+            if prefix in line:  # not only at the start: a killed writer may leave a fragment
+                return line[line.index(prefix) :].split()[1].decode()
 
     async def spawn_ready_worker(self) -> int:
         assert self._proc.stdin is not None
