@@ -33,6 +33,7 @@ from botfolio.predictions.engine import (
     Scored,
     ServingModel,
 )
+from botfolio.predictions.feature_cache import FeatureCache, FeatureKey, newest_candle_times
 from botfolio.predictions.features import FEATURE_SET
 from botfolio.predictions.models import ModelVersion, StoredPrediction
 from botfolio.predictions.serving_config import DEFAULT_FAMILY, ServingPolicy
@@ -72,6 +73,7 @@ class EngineHost:
         self._quarantined: set[str] = set()
         self._lock = asyncio.Lock()
         self._checked_at = 0.0
+        self.features = FeatureCache(self.policy.feature_cache_seconds)
 
     async def refresh(self, *, force: bool = False) -> bool:
         """Reload the serving set when the registry revision moved; True when it reloaded."""
@@ -152,13 +154,31 @@ class EngineHost:
         return prediction
 
     async def _features(self, request: PredictRequest, model: ServingModel) -> FeatureRows:
-        universe = list(dict.fromkeys([*request.symbols, *model.symbols]))
+        """Feature rows for the request, shared with every request over the same stored candles."""
+        universe = tuple(dict.fromkeys([*request.symbols, *model.symbols]))
+        key = FeatureKey(request.venue, model.timeframe, universe, tuple(request.symbols))
+        async with self._db.session() as session:
+            marker = await newest_candle_times(session, request.venue, model.timeframe, universe)
+        cached = self.features.get(key, marker)
+        if cached is not None:
+            return cached
+        async with self.features.lock(key):
+            cached = self.features.get(key, marker)  # another request may have just computed it
+            if cached is not None:
+                return cached
+            rows = await self._compute_features(request, model, universe)
+            self.features.put(key, marker, rows)
+            return rows
+
+    async def _compute_features(
+        self, request: PredictRequest, model: ServingModel, universe: tuple[str, ...]
+    ) -> FeatureRows:
         async with self._db.session() as session:
             candles = await read_recent_candles(
                 session,
                 request.venue,
                 model.timeframe,
-                universe,
+                list(universe),
                 self.policy.feature_lookback_bars,
             )
         return await asyncio.to_thread(feature_rows, candles, model.timeframe, request.symbols)

@@ -24,6 +24,9 @@ class ServingPolicy(BaseModel):
     live_tolerance: float = Field(default=0.10, ge=0)
     feature_lookback_bars: int = Field(default=120, ge=60)
     reload_interval_seconds: float = Field(default=2.0, gt=0)
+    # Features of one set of stored candles are shared by the requests of that candle close
+    # (see feature_cache.py); 0 computes them per request.
+    feature_cache_seconds: float = Field(default=30.0, ge=0)
 
 
 class QueuePolicy(BaseModel):
