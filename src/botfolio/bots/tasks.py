@@ -12,7 +12,14 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from botfolio.bots.models import Bot, BotStatus
-from botfolio.bots.tick import Gateways, Predictions, TickServices, due_tick, run_tick
+from botfolio.bots.tick import (
+    Gateways,
+    MarketCheckCache,
+    Predictions,
+    TickServices,
+    due_tick,
+    run_tick,
+)
 from botfolio.clock import Clock
 from botfolio.db.database import Database
 from botfolio.jobs.registry import JobContext, JobRegistry
@@ -36,8 +43,18 @@ class BotsRuntime(Protocol):
 
 
 def register_jobs(registry: JobRegistry, runtime: BotsRuntime) -> None:
+    # One cache for every tick this worker runs: bots ticking the same boundary share each
+    # series' refresh and quality check (the gateways and engine stay lazy until the first tick).
+    market_checks = MarketCheckCache()
+
     async def tick(_ctx: JobContext, payload: dict[str, Any]) -> None:
-        services = TickServices(runtime.db, runtime.clock, runtime.gateways, runtime.predictions)
+        services = TickServices(
+            runtime.db,
+            runtime.clock,
+            runtime.gateways,
+            runtime.predictions,
+            market_checks=market_checks,
+        )
         await run_tick(services, str(payload["bot_id"]), datetime.fromisoformat(payload["tick_at"]))
 
     registry.register(TICK_JOB, tick)

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from botfolio.audit.service import Actor
 from botfolio.bots import service as bots
+from botfolio.bots import tasks as bot_tasks
+from botfolio.bots import tick as tick_module
 from botfolio.bots.schemas import AllocationIn, BotCreate
 from botfolio.bots.tick import TickServices, _fetch_new_candles, run_tick
 from botfolio.clock import ManualClock
@@ -24,8 +27,12 @@ from botfolio.exchanges.accounts import Credentials, add_account
 from botfolio.exchanges.models import ExchangeAccount
 from botfolio.exchanges.simulator.config import SimulatorConfig
 from botfolio.exchanges.simulator.server import RunningSimulator, run_simulator
+from botfolio.jobs.registry import JobRegistry
+from botfolio.jobs.service import enqueue
+from botfolio.jobs.worker import Worker
 from botfolio.market.fetch import GatewayCandleFetcher
 from botfolio.market.repository import SeriesKey, read_candles
+from botfolio.orders import tasks as order_tasks
 from botfolio.orders.models import Order, OrderStatus
 from botfolio.orders.submission import OrderSubmitter
 from botfolio.predictions import registry
@@ -118,10 +125,10 @@ async def _train_champion(rt: Runtime, services: TickServices, tmp_path: Path) -
         )
 
 
-async def _running_bot(desk: Desk) -> str:
+async def _running_bot(desk: Desk, account_id: str | None = None) -> str:
     spec = BotCreate(
         name="tick-test",
-        account_id=desk.account.id,
+        account_id=account_id or desk.account.id,
         universe=UNIVERSE,
         quote_asset="USDT",
         budget=Decimal("20000"),
@@ -232,3 +239,51 @@ async def test_tick_when_predictor_process_is_down_holds_and_queues_once(desk: D
             (await session.execute(select(Job).where(Job.kind.like("predictions.%")))).scalars()
         )
     assert len(queued) == 1
+
+
+async def _second_account(desk: Desk) -> str:
+    async with desk.sim.control("binance") as control:
+        fresh = await control.create_account({"USDT": Decimal("20000")})
+    async with desk.runtime.db.transaction() as session:
+        account = await add_account(
+            session,
+            desk.runtime.clock,
+            desk.runtime.cipher,
+            actor=Actor.system(),
+            user_id="u-tick",
+            venue="binance",
+            label="second",
+            creds=Credentials(fresh["api_key"], fresh["secret"]),
+        )
+    return account.id
+
+
+async def test_tick_jobs_when_one_worker_runs_two_bots_share_the_series_check_and_fill(
+    trained_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The production path: `bot.tick` jobs and the `orders.submit` jobs they write, run by one
+    worker; bots ticking the same boundary refresh and check each series once between them."""
+    desk, checked = trained_desk, []
+    real_check = tick_module._check_series
+
+    async def counted(services: TickServices, series: SeriesKey, tick_at: datetime) -> Any:
+        checked.append(series.symbol)
+        return await real_check(services, series, tick_at)
+
+    monkeypatch.setattr(tick_module, "_check_series", counted)
+    bot_ids = [await _running_bot(desk), await _running_bot(desk, await _second_account(desk))]
+    registry = JobRegistry()
+    bot_tasks.register_jobs(registry, desk.runtime)
+    order_tasks.register_jobs(registry, desk.runtime)
+    async with desk.runtime.db.transaction() as session:
+        for bot_id in bot_ids:
+            payload = {"bot_id": bot_id, "tick_at": START.isoformat()}
+            await enqueue(session, bot_tasks.TICK_JOB, payload, clock=desk.runtime.clock)
+
+    worker = Worker(desk.runtime.db, registry, desk.runtime.settings.jobs, desk.runtime.clock)
+    await worker.run_until_idle()
+
+    assert sorted(checked) == sorted(UNIVERSE)  # once per series, not once per bot
+    orders = await _orders(desk)
+    assert {o.bot_id for o in orders} == set(bot_ids)
+    assert {o.status for o in orders} == {OrderStatus.FILLED.value}
