@@ -1,11 +1,20 @@
-"""All SQL about orders and fills."""
+"""All SQL about orders and fills.
+
+The hot path of a submission (claim, record the venue's answer) uses single Core statements with
+RETURNING instead of a locked SELECT plus an ORM flush: each statement saved is a round trip (and
+on SQLite a thread hop) on every order.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.db.ids import new_id
@@ -16,11 +25,123 @@ IN_FLIGHT = (OrderStatus.SUBMITTING.value, OrderStatus.UNKNOWN.value)
 LIVE = (OrderStatus.OPEN.value, OrderStatus.PARTIALLY_FILLED.value)
 
 
+@dataclass(frozen=True)
+class ClaimedOrder:
+    """What a claim returns: enough to send the order and to record the answer without a re-read.
+
+    `submit_attempts` and `filled` are the row's values as the claim left them; the outcome is
+    recorded with one guarded UPDATE while the row still holds exactly these values.
+    """
+
+    id: str
+    account_id: str
+    venue: str
+    client_order_id: str
+    symbol: str
+    side: str
+    type: str
+    amount: Decimal
+    price: Decimal | None
+    submit_attempts: int
+    filled: Decimal
+
+
+_CLAIMED_COLUMNS = (
+    Order.id,
+    Order.account_id,
+    Order.venue,
+    Order.client_order_id,
+    Order.symbol,
+    Order.side,
+    Order.type,
+    Order.amount,
+    Order.price,
+    Order.submit_attempts,
+    Order.filled,
+)
+
+
+def _claimed(row: RowMapping) -> ClaimedOrder:
+    return ClaimedOrder(**row)
+
+
+def claimed_from(order: Order) -> ClaimedOrder:
+    """The same view of a row read (and locked) through the ORM: the slow, in-flight path."""
+    return ClaimedOrder(**{column.key: getattr(order, column.key) for column in _CLAIMED_COLUMNS})
+
+
 async def get_order_for_update(session: AsyncSession, order_id: str) -> Order | None:
     """The row, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
     already holds the write lock)."""
     stmt = select(Order).where(Order.id == order_id).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def claim_new_order(
+    session: AsyncSession, order_id: str, now: datetime
+) -> ClaimedOrder | None:
+    """NEW -> SUBMITTING in one statement; None when the row is not NEW (or does not exist).
+
+    The status condition in the WHERE clause is the lock: on PostgreSQL a concurrent claimant
+    waits for the row and then re-checks it, finding it SUBMITTING; SQLite serialises writers.
+    """
+    stmt = (
+        update(Order)
+        .where(Order.id == order_id, Order.status == OrderStatus.NEW.value)
+        .values(
+            status=OrderStatus.SUBMITTING.value,
+            submit_attempts=Order.submit_attempts + 1,
+            last_submit_at=now,
+            updated_at=now,
+        )
+        .returning(*_CLAIMED_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.execute(stmt)).mappings().first()
+    return None if row is None else _claimed(row)
+
+
+async def record_answer_if_unchanged(
+    session: AsyncSession, claimed: ClaimedOrder, values: dict[str, Any]
+) -> bool:
+    """Write the venue's answer while the row is still exactly as our claim left it.
+
+    SUBMITTING with the claim's attempt number and filled quantity means nobody (reconciliation,
+    a cancel, a later claim) has written it since; any such write changes one of the three.
+    False when the row moved on: the caller then takes the locked read-modify-write path.
+    """
+    stmt = (
+        update(Order)
+        .where(
+            Order.id == claimed.id,
+            Order.status == OrderStatus.SUBMITTING.value,
+            Order.submit_attempts == claimed.submit_attempts,
+            Order.filled == claimed.filled,
+        )
+        .values(**values)
+        .returning(Order.id)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def insert_order_unless_exists(session: AsyncSession, values: dict[str, Any]) -> Order | None:
+    """INSERT .. ON CONFLICT (account, client order id) DO NOTHING; None when it already exists.
+
+    One statement for the usual case (a new client order id); a retried tick finds the conflict
+    and reads the existing row. On PostgreSQL a concurrent insert of the same id waits for the
+    other transaction and then yields to it; on SQLite the write lock taken at BEGIN serialises
+    the two.
+    """
+    dialect = session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        dialect_insert(Order)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Order.account_id, Order.client_order_id])
+        .returning(Order)
+    )
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def find_by_client_id(
@@ -47,7 +168,7 @@ async def known_client_ids(session: AsyncSession, account_id: str) -> set[str]:
 
 
 async def add_fill_once(
-    session: AsyncSession, order: Order, fill: Fill, recorded_at: datetime
+    session: AsyncSession, order: Order | ClaimedOrder, fill: Fill, recorded_at: datetime
 ) -> bool:
     """Insert the fill unless this (account, trade id) is already stored; True if inserted."""
     exists = await session.execute(

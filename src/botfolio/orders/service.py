@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from botfolio.audit.service import Actor, record_event
 from botfolio.clock import Clock
 from botfolio.db.ids import new_id
-from botfolio.errors import ValidationFailedError
+from botfolio.errors import ConflictError, ValidationFailedError
 from botfolio.exchanges.models import ExchangeAccount
 from botfolio.exchanges.port import ClientOrderId, OrderSide, OrderType
 from botfolio.jobs.service import enqueue
 from botfolio.orders.models import Order, OrderStatus
-from botfolio.orders.repository import find_by_client_id
+from botfolio.orders.repository import find_by_client_id, insert_order_unless_exists
 
 SUBMIT_JOB = "orders.submit"
 
@@ -51,32 +51,33 @@ async def place_order_intent(
 ) -> tuple[Order, bool]:
     """Write the order (status NEW) and its submit job. Returns (order, created).
 
-    The same client order id on the same account returns the existing row: idempotent.
+    The same client order id on the same account returns the existing row: idempotent. The
+    usual case is one INSERT .. ON CONFLICT DO NOTHING RETURNING, without a look-up first.
     """
-    existing = await find_by_client_id(session, account.id, intent.client_order_id)
-    if existing is not None:
-        return existing, False
     now = clock.now()
-    order = Order(
-        id=new_id(),
-        account_id=account.id,
-        bot_id=intent.bot_id,
-        venue=account.venue,
-        client_order_id=intent.client_order_id,
-        symbol=intent.symbol,
-        side=intent.side.value,
-        type=intent.type.value,
-        amount=intent.amount,
-        price=intent.price,
-        status=OrderStatus.NEW.value,
-        filled=Decimal(0),
-        fee=Decimal(0),
-        submit_attempts=0,
-        created_at=now,
-        updated_at=now,
+    order = await insert_order_unless_exists(
+        session,
+        {
+            "id": new_id(),
+            "account_id": account.id,
+            "bot_id": intent.bot_id,
+            "venue": account.venue,
+            "client_order_id": intent.client_order_id,
+            "symbol": intent.symbol,
+            "side": intent.side.value,
+            "type": intent.type.value,
+            "amount": intent.amount,
+            "price": intent.price,
+            "status": OrderStatus.NEW.value,
+            "filled": Decimal(0),
+            "fee": Decimal(0),
+            "submit_attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    session.add(order)
-    await session.flush()
+    if order is None:
+        return await _existing(session, account.id, intent.client_order_id), False
     await record_event(
         session,
         clock,
@@ -84,14 +85,14 @@ async def place_order_intent(
         action="order.created",
         target_type="order",
         target_id=order.id,
-        details={
-            "client_order_id": order.client_order_id,
-            "symbol": order.symbol,
-            "side": order.side,
-            "type": order.type,
-            "amount": str(order.amount),
-            "price": None if order.price is None else str(order.price),
-            "bot_id": order.bot_id,
+        details={  # the intent as given: the row's read-back Decimals are normalised
+            "client_order_id": intent.client_order_id,
+            "symbol": intent.symbol,
+            "side": intent.side.value,
+            "type": intent.type.value,
+            "amount": str(intent.amount),
+            "price": None if intent.price is None else str(intent.price),
+            "bot_id": intent.bot_id,
         },
     )
     await enqueue(
@@ -102,3 +103,10 @@ async def place_order_intent(
         clock=clock,
     )
     return order, True
+
+
+async def _existing(session: AsyncSession, account_id: str, client_order_id: str) -> Order:
+    existing = await find_by_client_id(session, account_id, client_order_id)
+    if existing is None:  # pragma: no cover - the conflicting row is never deleted
+        raise ConflictError(f"order {client_order_id} conflicted but cannot be found")
+    return existing

@@ -16,6 +16,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from botfolio.clock import Clock
 from botfolio.db.database import Database
 from botfolio.errors import NotFoundError, TemporaryError
@@ -38,8 +40,13 @@ from botfolio.exchanges.port import (
 from botfolio.logs import get_logger
 from botfolio.orders.metrics import ORDER_OUTCOMES
 from botfolio.orders.models import Order, OrderStatus
-from botfolio.orders.outcomes import apply_report
-from botfolio.orders.repository import get_order_for_update
+from botfolio.orders.outcomes import apply_report, apply_report_to_claimed
+from botfolio.orders.repository import (
+    ClaimedOrder,
+    claim_new_order,
+    claimed_from,
+    get_order_for_update,
+)
 
 log = get_logger(__name__)
 
@@ -78,16 +85,16 @@ class OrderSubmitter:
     async def submit(self, order_id: str) -> OrderStatus:
         """Drive the order until the venue has a definite view of it (idempotent)."""
         for _ in range(self._policy.max_resubmissions + 1):
-            claimed = await self._claim(order_id)
-            if claimed is None:
+            claim = await self._claim(order_id)
+            if claim is None:
                 return await self._status(order_id)
-            command, account_id, was_in_flight = claimed
-            gateway = await self._gateways.for_account(account_id)
+            claimed, was_in_flight = claim
+            gateway = await self._gateways.for_account(claimed.account_id)
             if was_in_flight:
-                if not await self._needs_resubmission(order_id, command, gateway):
+                if not await self._needs_resubmission(order_id, _command_of(claimed), gateway):
                     return await self._status(order_id)
                 continue  # back to NEW: claim it again so SUBMITTING is committed first
-            status = await self._send(order_id, command, account_id, gateway)
+            status = await self._send(claimed, gateway)
             if status is not OrderStatus.NEW:
                 return status
         raise OrderStillInFlightError(f"order {order_id} could not be settled yet")
@@ -96,22 +103,37 @@ class OrderSubmitter:
         """Reconciliation's entry: ask the venue about an in-flight order, resubmit if absent."""
         return await self.submit(order_id)
 
-    async def _claim(self, order_id: str) -> tuple[SubmitOrder, str, bool] | None:
-        """NEW -> SUBMITTING (committed before the request leaves). None if nothing to send."""
+    async def _claim(self, order_id: str) -> tuple[ClaimedOrder, bool] | None:
+        """NEW -> SUBMITTING (committed before the request leaves). None if nothing to send.
+
+        Returns the claimed row and whether it was already in flight (to be asked about, not
+        sent). The usual case, a NEW order, is one UPDATE .. RETURNING; anything else takes the
+        locked read.
+        """
         async with self._db.transaction() as session:
-            order = await get_order_for_update(session, order_id)
-            if order is None:
-                raise NotFoundError(f"order {order_id} does not exist")
-            status = OrderStatus(order.status)
-            if status is not OrderStatus.NEW and not status.is_in_flight:
-                return None
-            was_in_flight = status.is_in_flight
-            if not was_in_flight:
-                order.status = OrderStatus.SUBMITTING.value
-                order.submit_attempts += 1
-                order.last_submit_at = self._clock.now()
-                order.updated_at = self._clock.now()
-            return _command_of(order), order.account_id, was_in_flight
+            claimed = await claim_new_order(session, order_id, self._clock.now())
+            if claimed is not None:
+                return claimed, False
+            return await self._claim_locked(session, order_id)
+
+    async def _claim_locked(
+        self, session: AsyncSession, order_id: str
+    ) -> tuple[ClaimedOrder, bool] | None:
+        """The order was not NEW a moment ago: missing, in flight, final, or reset meanwhile."""
+        order = await get_order_for_update(session, order_id)
+        if order is None:
+            raise NotFoundError(f"order {order_id} does not exist")
+        status = OrderStatus(order.status)
+        if status is not OrderStatus.NEW and not status.is_in_flight:
+            return None
+        was_in_flight = status.is_in_flight
+        if not was_in_flight:
+            now = self._clock.now()
+            order.status = OrderStatus.SUBMITTING.value
+            order.submit_attempts += 1
+            order.last_submit_at = now
+            order.updated_at = now
+        return claimed_from(order), was_in_flight
 
     async def _needs_resubmission(
         self, order_id: str, command: SubmitOrder, gateway: ExchangeGateway
@@ -144,11 +166,10 @@ class OrderSubmitter:
         log.info("order.resubmitting", order_id=order_id, client_order_id=order.client_order_id)
         return True
 
-    async def _send(
-        self, order_id: str, command: SubmitOrder, account_id: str, gateway: ExchangeGateway
-    ) -> OrderStatus:
+    async def _send(self, claimed: ClaimedOrder, gateway: ExchangeGateway) -> OrderStatus:
+        order_id, account_id = claimed.id, claimed.account_id
         try:
-            report = await gateway.create_order(command)
+            report = await gateway.create_order(_command_of(claimed))
         except BreakerOpenError as exc:
             await self._release_unsent(order_id)
             raise OrderStillInFlightError(f"order {order_id} held: {exc.message}") from exc
@@ -162,7 +183,7 @@ class OrderSubmitter:
             await self._mark_rejected(order_id, f"credentials rejected: {exc.message}")
             await self._gateways.credentials_rejected(account_id, exc.message)
             raise
-        return await self._record(order_id, report, outcome="confirmed")
+        return await self._record(order_id, report, outcome="confirmed", claimed=claimed)
 
     async def _release_unsent(self, order_id: str) -> None:
         """The request never left (refused locally): back to NEW, this attempt not counted."""
@@ -173,13 +194,31 @@ class OrderSubmitter:
                 order.submit_attempts -= 1
                 order.updated_at = self._clock.now()
 
-    async def _record(self, order_id: str, report: OrderReport, *, outcome: str) -> OrderStatus:
+    async def _record(
+        self,
+        order_id: str,
+        report: OrderReport,
+        *,
+        outcome: str,
+        claimed: ClaimedOrder | None = None,
+    ) -> OrderStatus:
+        """Store the venue's answer: from our claim's snapshot in one UPDATE when the row is
+        unchanged since, else by locking and re-reading it."""
         async with self._db.transaction() as session:
-            order = await get_order_for_update(session, order_id)
-            if order is None:
-                raise NotFoundError(f"order {order_id} does not exist")
-            status = await apply_report(session, order, report, self._clock.now())
-        ORDER_OUTCOMES.labels(venue=order.venue, outcome=outcome).inc()
+            now = self._clock.now()
+            status = (
+                await apply_report_to_claimed(session, claimed, report, now)
+                if claimed is not None
+                else None
+            )
+            venue = claimed.venue if claimed is not None else None
+            if status is None:
+                order = await get_order_for_update(session, order_id)
+                if order is None:
+                    raise NotFoundError(f"order {order_id} does not exist")
+                status = await apply_report(session, order, report, now)
+                venue = order.venue
+        ORDER_OUTCOMES.labels(venue=venue, outcome=outcome).inc()
         log.info("order.confirmed", order_id=order_id, status=status.value, outcome=outcome)
         return status
 
@@ -214,7 +253,7 @@ class OrderSubmitter:
             return OrderStatus(order.status)
 
 
-def _command_of(order: Order) -> SubmitOrder:
+def _command_of(order: ClaimedOrder) -> SubmitOrder:
     return SubmitOrder(
         client_order_id=ClientOrderId(order.client_order_id),
         symbol=order.symbol,
