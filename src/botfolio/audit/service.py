@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Engine, Update, and_, case, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.audit.models import CHAIN_HEAD_ROW_ID, AuditChainHead, AuditEvent
@@ -28,6 +29,8 @@ HASHED_FIELDS = (
     "source_ip",
     "details",
 )
+
+_STORED_FIELDS = (*HASHED_FIELDS, "prev_hash", "hash")
 
 
 @dataclass(frozen=True)
@@ -65,27 +68,120 @@ async def record_event(
 
     Appends are serialised (an advisory lock on PostgreSQL; SQLite's write lock, taken at BEGIN,
     does the same), so the chain never forks. The chain head row moves in the same transaction.
+    The returned event is not attached to the session (it is written with a Core INSERT).
     """
     # A JSON round trip stores exactly what was hashed (non-string keys, Decimals, ...).
     clean = json.loads(json.dumps(_without_secrets(details or {}), default=str))
-    await lock_chain(session)
-    tip = await chain_tip(session)
-    event = AuditEvent(
-        id=tip.last_id + 1,
+    draft = _Draft(
         occurred_at=ensure_utc(clock.now()),
-        actor_id=actor.user_id,
+        actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
-        source_ip=actor.source_ip,
         details=clean,
-        prev_hash=tip.last_hash,
     )
-    event.hash = event_hash(event)
-    session.add(event)
-    await session.flush()
-    await _move_head(session, event, had_head=tip.from_head_row)
+    await lock_chain(session)
+    engine = _engine_of(session)
+    event = await _append_after_remembered_tip(session, engine, draft)
+    if event is None:
+        tip = await chain_tip(session)
+        event = draft.linked_to(tip)
+        await _insert(session, event)
+        await _move_head(session, event, had_head=tip.from_head_row)
+    _remembered_tips[engine] = ChainTip(event.id, event.hash, from_head_row=True)
     return event
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """An event before it knows its place in the chain."""
+
+    occurred_at: datetime
+    actor: Actor
+    action: str
+    target_type: str | None
+    target_id: str | None
+    details: dict[str, Any]
+
+    def linked_to(self, tip: ChainTip) -> AuditEvent:
+        event = AuditEvent(
+            id=tip.last_id + 1,
+            occurred_at=self.occurred_at,
+            actor_id=self.actor.user_id,
+            action=self.action,
+            target_type=self.target_type,
+            target_id=self.target_id,
+            source_ip=self.actor.source_ip,
+            details=self.details,
+            prev_hash=tip.last_hash,
+        )
+        event.hash = event_hash(event)
+        return event
+
+
+# The tip this process last appended, per engine: usually still the tip at the next append, so
+# the head can be read and moved in one statement. Only a hint; the database decides.
+_remembered_tips: WeakKeyDictionary[Engine, ChainTip] = WeakKeyDictionary()
+
+
+async def _append_after_remembered_tip(
+    session: AsyncSession, engine: Engine, draft: _Draft
+) -> AuditEvent | None:
+    """Link to the remembered tip and move the head there, if the head still is that tip.
+
+    One UPDATE .. RETURNING compares and moves the head under the chain lock. When the head
+    has moved on (another process appended, our last transaction rolled back), it is left as
+    it was and its values come back: the event is linked to them instead, costing no more
+    statements than reading the tip first. None when there is nothing to compare with (no tip
+    remembered, or an older database without the head row): the caller reads the tip.
+    """
+    remembered = _remembered_tips.get(engine)
+    if remembered is None:
+        return None
+    event = draft.linked_to(remembered)
+    head = (await session.execute(_move_head_if_at(remembered, event))).first()
+    if head is None:
+        return None
+    if (head.last_id, head.last_hash) == (event.id, event.hash):
+        await _insert(session, event)
+        return event
+    event = draft.linked_to(ChainTip(head.last_id, head.last_hash, from_head_row=True))
+    await _insert(session, event)
+    await _move_head(session, event, had_head=True)
+    return event
+
+
+def _move_head_if_at(tip: ChainTip, event: AuditEvent) -> Update:
+    """UPDATE the head to `event` where it is `tip`; otherwise rewrite it unchanged. RETURNING
+    the head as it now stands."""
+    at_tip = and_(AuditChainHead.last_id == tip.last_id, AuditChainHead.last_hash == tip.last_hash)
+
+    def moved(column: Any, value: Any) -> Any:
+        return case((at_tip, literal(value, column.type)), else_=column)
+
+    return (
+        update(AuditChainHead)
+        .where(AuditChainHead.id == CHAIN_HEAD_ROW_ID)
+        .values(
+            last_id=moved(AuditChainHead.last_id, event.id),
+            last_hash=moved(AuditChainHead.last_hash, event.hash),
+            updated_at=moved(AuditChainHead.updated_at, event.occurred_at),
+        )
+        .returning(AuditChainHead.last_id, AuditChainHead.last_hash)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _insert(session: AsyncSession, event: AuditEvent) -> None:
+    """A Core INSERT: cheaper than an ORM add + flush, and nothing reads the object back."""
+    await session.execute(
+        insert(AuditEvent).values({column: getattr(event, column) for column in _STORED_FIELDS})
+    )
+
+
+def _engine_of(session: AsyncSession) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 async def lock_chain(session: AsyncSession) -> None:
