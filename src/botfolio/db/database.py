@@ -1,11 +1,19 @@
 """Engine and session factories. One `Database` per process; never a module-level engine.
 
 Services never commit: the request, job or command that owns the unit of work uses
-`Database.transaction()` (commit on success, rollback on error) or `Database.session()`.
+`Database.transaction()` (commit on success, rollback on error) or `Database.session()` (reads
+only: it never commits).
+
+On SQLite a transaction takes the database's write lock at BEGIN (BEGIN IMMEDIATE), so claims
+and counters are atomic across processes; a read session starts a plain (deferred) BEGIN and
+reads its WAL snapshot without taking that lock. Writers of one process queue on an asyncio
+lock before BEGIN IMMEDIATE: SQLite's own busy handler would otherwise make a waiting writer
+sleep in steps of up to 100 ms while the lock is typically held for a few milliseconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,12 +31,17 @@ from sqlalchemy.ext.asyncio import (
 from botfolio.config import DatabaseSettings
 from botfolio.ops.metrics import DB_QUERY_SECONDS
 
+READ_ONLY_OPTION = "botfolio_read_only"
+
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.engine: AsyncEngine = _create_engine(url, echo=echo, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        readers = self.engine.execution_options(**{READ_ONLY_OPTION: True})
+        self.read_sessions = async_sessionmaker(readers, expire_on_commit=False)
+        self._writers = _TaskReentrantLock() if self.dialect == "sqlite" else None
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> Database:
@@ -42,13 +55,18 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        """A session for reads; whatever it might write is rolled back when the block ends."""
+        async with self.read_sessions() as session:
             yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits when the block ends and rolls back if it raises."""
-        async with self.sessions() as session, session.begin():
+        if self._writers is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writers, self.sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> None:
@@ -98,8 +116,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
-    """Take SQLite's write lock at BEGIN: claims and counters are then atomic across processes."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Take SQLite's write lock at BEGIN: claims and counters are then atomic across processes.
+    Read sessions begin deferred and never take it."""
+    if conn.get_execution_options().get(READ_ONLY_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _TaskReentrantLock:
+    """An asyncio lock a task may enter again: a transaction opened inside another by the same
+    task goes straight to SQLite (as it always did) instead of waiting on itself forever."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    async def __aenter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a Database reused under a new event loop (asyncio.run)
+            self._lock, self._loop, self._owner, self._depth = asyncio.Lock(), loop, None, 0
+        task = asyncio.current_task()
+        if self._owner is not task or task is None:
+            await self._lock.acquire()
+            self._owner = task
+        self._depth += 1
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
 
 
 def _start_timer(
