@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.audit.service import Actor, record_event
@@ -163,13 +163,29 @@ async def loss_baselines(session: AsyncSession, bot_id: str, now: datetime) -> L
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     day_from = max(midnight, since) if since else midnight
     base = select(EquitySnapshot).where(EquitySnapshot.bot_id == bot_id)
-    peak_query = select(func.max(EquitySnapshot.equity)).where(EquitySnapshot.bot_id == bot_id)
-    if since is not None:
-        peak_query = peak_query.where(EquitySnapshot.at >= since)
-    peak = (await session.execute(peak_query)).scalar_one_or_none()
+    peak = await _peak_equity(session, bot_id, since)
     first_today = base.where(EquitySnapshot.at >= day_from).order_by(EquitySnapshot.at).limit(1)
     day_row = (await session.execute(first_today)).scalar_one_or_none()
     return LossBaselines(peak, day_row.equity if day_row else None)
+
+
+async def _peak_equity(
+    session: AsyncSession, bot_id: str, since: datetime | None
+) -> Decimal | None:
+    """The highest equity since `since` (all time: the newest snapshot's running peak).
+
+    Never SQL MAX() over the column: on SQLite exact decimals are text, and "9500" > "10200".
+    """
+    if since is None:
+        newest = select(EquitySnapshot.peak_equity).where(EquitySnapshot.bot_id == bot_id)
+        return await session.scalar(newest.order_by(EquitySnapshot.at.desc()).limit(1))
+    highest = (
+        select(EquitySnapshot.equity)
+        .where(EquitySnapshot.bot_id == bot_id, EquitySnapshot.at >= since)
+        .order_by(cast(EquitySnapshot.equity, Float).desc())  # order only; the value is exact
+        .limit(1)
+    )
+    return await session.scalar(highest)
 
 
 async def record_denials(

@@ -248,3 +248,31 @@ async def test_gate_drafts_when_daily_loss_breached_halts_denies_and_records_eve
             session, user_id="user-a", bot_id="bot-a1", limit=10, offset=0
         )
     assert [e.check for e in events] == ["daily_loss", "daily_loss"]
+
+
+async def test_loss_baselines_when_equity_gains_a_digit_takes_the_numeric_peak(
+    db: Database, clock: ManualClock
+) -> None:
+    """Exact decimals are text on SQLite, where "9500" sorts above "10200"."""
+    for equity in ("9000", "10200", "9500"):
+        await _snapshot(db, clock, D(equity))
+        clock.advance(timedelta(minutes=1))
+    async with db.transaction() as session:
+        before_reset = await service.loss_baselines(session, "bot-a1", clock.now())
+        await service.set_trading_state(
+            session,
+            clock,
+            actor=OPERATOR,
+            ref=service.ScopeRef.of(bot_id="bot-a1"),
+            state=TradingState.ACTIVE,
+            reason="start counting again",
+        )
+    for equity in ("9800", "10100", "9900"):
+        clock.advance(timedelta(minutes=1))
+        await _snapshot(db, clock, D(equity))
+    async with db.session() as session:
+        after_reset = await service.loss_baselines(session, "bot-a1", clock.now())
+
+    assert before_reset.peak_equity == D("10200")
+    assert after_reset.peak_equity == D("10100")
+    assert await _tick_breach(db, clock, D("8000"), RiskLimits(max_drawdown_pct=D("20")))
