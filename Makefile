@@ -15,8 +15,11 @@ help:
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	# Byte-compile our sources too: with PYTHONDONTWRITEBYTECODE set (as on CI), every process
+	# would otherwise compile pandas, CCXT, SQLAlchemy and us again (~4.5 s instead of ~1.3 s).
+	$(BIN)/python -m compileall -q -j 0 src > /dev/null
 	touch $(STAMP)
 
 demo: $(STAMP)
