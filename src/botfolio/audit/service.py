@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Update, and_, case, insert, literal, select, text, update
+from sqlalchemy import Engine, Table, Update, and_, bindparam, case, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from botfolio.audit.models import CHAIN_HEAD_ROW_ID, AuditChainHead, AuditEvent
@@ -139,7 +139,14 @@ async def _append_after_remembered_tip(
     if remembered is None:
         return None
     event = draft.linked_to(remembered)
-    head = (await session.execute(_move_head_if_at(remembered, event))).first()
+    params = {
+        "tip_id": remembered.last_id,
+        "tip_hash": remembered.last_hash,
+        "new_id": event.id,
+        "new_hash": event.hash,
+        "now": event.occurred_at,
+    }
+    head = (await session.execute(_MOVE_HEAD_IF_AT, params)).first()
     if head is None:
         return None
     if (head.last_id, head.last_hash) == (event.id, event.hash):
@@ -151,31 +158,44 @@ async def _append_after_remembered_tip(
     return event
 
 
-def _move_head_if_at(tip: ChainTip, event: AuditEvent) -> Update:
-    """UPDATE the head to `event` where it is `tip`; otherwise rewrite it unchanged. RETURNING
-    the head as it now stands."""
-    at_tip = and_(AuditChainHead.last_id == tip.last_id, AuditChainHead.last_hash == tip.last_hash)
+_events = cast(Table, AuditEvent.__table__)
+_head = cast(Table, AuditChainHead.__table__)
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
+_INSERT_EVENT = insert(_events)
 
-    def moved(column: Any, value: Any) -> Any:
-        return case((at_tip, literal(value, column.type)), else_=column)
+
+def _move_head_if_at_statement() -> Update:
+    """UPDATE the head to the new event where it is the remembered tip, else rewrite it unchanged;
+    RETURNING the head as it now stands. Built once; parameters: tip_id, tip_hash, new_id,
+    new_hash, now."""
+    c = _head.c
+    at_tip = and_(
+        c.last_id == bindparam("tip_id", type_=c.last_id.type),
+        c.last_hash == bindparam("tip_hash", type_=c.last_hash.type),
+    )
+
+    def moved(column: Any, name: str) -> Any:
+        return case((at_tip, bindparam(name, type_=column.type)), else_=column)
 
     return (
-        update(AuditChainHead)
-        .where(AuditChainHead.id == CHAIN_HEAD_ROW_ID)
+        update(_head)
+        .where(c.id == CHAIN_HEAD_ROW_ID)
         .values(
-            last_id=moved(AuditChainHead.last_id, event.id),
-            last_hash=moved(AuditChainHead.last_hash, event.hash),
-            updated_at=moved(AuditChainHead.updated_at, event.occurred_at),
+            last_id=moved(c.last_id, "new_id"),
+            last_hash=moved(c.last_hash, "new_hash"),
+            updated_at=moved(c.updated_at, "now"),
         )
-        .returning(AuditChainHead.last_id, AuditChainHead.last_hash)
-        .execution_options(synchronize_session=False)
+        .returning(c.last_id, c.last_hash)
     )
+
+
+_MOVE_HEAD_IF_AT = _move_head_if_at_statement()
 
 
 async def _insert(session: AsyncSession, event: AuditEvent) -> None:
     """A Core INSERT: cheaper than an ORM add + flush, and nothing reads the object back."""
     await session.execute(
-        insert(AuditEvent).values({column: getattr(event, column) for column in _STORED_FIELDS})
+        _INSERT_EVENT, {column: getattr(event, column) for column in _STORED_FIELDS}
     )
 
 
@@ -187,7 +207,7 @@ def _engine_of(session: AsyncSession) -> Engine:
 async def lock_chain(session: AsyncSession) -> None:
     """Serialise writers of the chain (appends, purges) until the caller's transaction ends."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+        await session.execute(_LOCK_CHAIN, {"k": _CHAIN_LOCK_KEY})
 
 
 async def chain_tip(session: AsyncSession) -> ChainTip:

@@ -56,14 +56,24 @@ async def insert_job_unless_key_exists(session: AsyncSession, values: dict[str, 
     On PostgreSQL a concurrent insert of the same key waits for the other transaction and then
     yields to it; on SQLite the write lock taken at BEGIN serialises the two.
     """
-    dialect_insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    stmt = (
+    statement = _INSERT_JOB[_dialect(session)]
+    return (await session.scalars(statement, [values])).one_or_none()
+
+
+def _insert_job_statement(dialect_insert: Any) -> Any:
+    """Built once per dialect; the row comes as an ORM bulk parameter set, which skips building
+    and caching a new statement per job (enqueue sits on every order's hot path)."""
+    return (
         dialect_insert(Job)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=[Job.idempotency_key])
         .returning(Job)
     )
-    return (await session.scalars(stmt)).one_or_none()
+
+
+_INSERT_JOB = {
+    "postgresql": _insert_job_statement(postgresql.insert),
+    "sqlite": _insert_job_statement(sqlite.insert),
+}
 
 
 async def get_job(session: AsyncSession, job_id: str) -> Job | None:

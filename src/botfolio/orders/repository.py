@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, Table, Update, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,19 +46,60 @@ class ClaimedOrder:
     filled: Decimal
 
 
-_CLAIMED_COLUMNS = (
-    Order.id,
-    Order.account_id,
-    Order.venue,
-    Order.client_order_id,
-    Order.symbol,
-    Order.side,
-    Order.type,
-    Order.amount,
-    Order.price,
-    Order.submit_attempts,
-    Order.filled,
+# Statements of the hot path, built once: each call then only binds parameters (no statement
+# construction, and the compiled form is found in the cache by identity).
+_orders = cast(Table, Order.__table__)
+_NOW = bindparam("now", type_=_orders.c.updated_at.type)
+_CLAIMED_COLUMNS = tuple(_orders.c[name] for name in ClaimedOrder.__dataclass_fields__)
+_CLAIM_NEW = (
+    update(_orders)
+    .where(_orders.c.id == bindparam("order_id"), _orders.c.status == OrderStatus.NEW.value)
+    .values(
+        status=OrderStatus.SUBMITTING.value,
+        submit_attempts=_orders.c.submit_attempts + 1,
+        last_submit_at=_NOW,
+        updated_at=_NOW,
+    )
+    .returning(*_CLAIMED_COLUMNS)
 )
+
+
+def _record_answer_statement(*, with_fill: bool) -> Update:
+    """The guarded UPDATE of `record_answer_if_unchanged`, with or without the fill columns.
+
+    Absent average price or fee asset arrive as NULL and keep the stored value (COALESCE).
+    """
+    c = _orders.c
+    values: dict[str, Any] = {
+        "status": bindparam("status", type_=c.status.type),
+        "venue_order_id": bindparam("venue_order_id", type_=c.venue_order_id.type),
+        "last_error": None,
+        "updated_at": _NOW,
+    }
+    if with_fill:
+        values |= {
+            "filled": bindparam("filled", type_=c.filled.type),
+            "fee": bindparam("fee", type_=c.fee.type),
+            "average_price": func.coalesce(
+                bindparam("average_price", type_=c.average_price.type), c.average_price
+            ),
+            "fee_asset": func.coalesce(bindparam("fee_asset", type_=c.fee_asset.type), c.fee_asset),
+        }
+    return (
+        update(_orders)
+        .where(
+            c.id == bindparam("order_id"),
+            c.status == OrderStatus.SUBMITTING.value,
+            c.submit_attempts == bindparam("claimed_attempts", type_=c.submit_attempts.type),
+            c.filled == bindparam("claimed_filled", type_=c.filled.type),
+        )
+        .values(**values)
+        .returning(c.id)
+    )
+
+
+_RECORD_ANSWER = _record_answer_statement(with_fill=True)
+_RECORD_STATUS = _record_answer_statement(with_fill=False)
 
 
 def _claimed(row: RowMapping) -> ClaimedOrder:
@@ -67,7 +108,9 @@ def _claimed(row: RowMapping) -> ClaimedOrder:
 
 def claimed_from(order: Order) -> ClaimedOrder:
     """The same view of a row read (and locked) through the ORM: the slow, in-flight path."""
-    return ClaimedOrder(**{column.key: getattr(order, column.key) for column in _CLAIMED_COLUMNS})
+    return ClaimedOrder(
+        **{name: getattr(order, name) for name in ClaimedOrder.__dataclass_fields__}
+    )
 
 
 async def get_order_for_update(session: AsyncSession, order_id: str) -> Order | None:
@@ -85,44 +128,38 @@ async def claim_new_order(
     The status condition in the WHERE clause is the lock: on PostgreSQL a concurrent claimant
     waits for the row and then re-checks it, finding it SUBMITTING; SQLite serialises writers.
     """
-    stmt = (
-        update(Order)
-        .where(Order.id == order_id, Order.status == OrderStatus.NEW.value)
-        .values(
-            status=OrderStatus.SUBMITTING.value,
-            submit_attempts=Order.submit_attempts + 1,
-            last_submit_at=now,
-            updated_at=now,
-        )
-        .returning(*_CLAIMED_COLUMNS)
-        .execution_options(synchronize_session=False)
-    )
-    row = (await session.execute(stmt)).mappings().first()
+    result = await session.execute(_CLAIM_NEW, {"order_id": order_id, "now": now})
+    row = result.mappings().first()
     return None if row is None else _claimed(row)
 
 
 async def record_answer_if_unchanged(
     session: AsyncSession, claimed: ClaimedOrder, values: dict[str, Any]
 ) -> bool:
-    """Write the venue's answer while the row is still exactly as our claim left it.
+    """Write `values` (from `outcomes.report_values`) while the row is exactly as our claim left it.
 
     SUBMITTING with the claim's attempt number and filled quantity means nobody (reconciliation,
     a cancel, a later claim) has written it since; any such write changes one of the three.
     False when the row moved on: the caller then takes the locked read-modify-write path.
     """
-    stmt = (
-        update(Order)
-        .where(
-            Order.id == claimed.id,
-            Order.status == OrderStatus.SUBMITTING.value,
-            Order.submit_attempts == claimed.submit_attempts,
-            Order.filled == claimed.filled,
-        )
-        .values(**values)
-        .returning(Order.id)
-        .execution_options(synchronize_session=False)
-    )
-    return (await session.execute(stmt)).first() is not None
+    with_fill = "filled" in values
+    params = {
+        "order_id": claimed.id,
+        "claimed_attempts": claimed.submit_attempts,
+        "claimed_filled": claimed.filled,
+        "status": values["status"],
+        "venue_order_id": values["venue_order_id"],
+        "now": values["updated_at"],
+    }
+    if with_fill:
+        params |= {
+            "filled": values["filled"],
+            "fee": values["fee"],
+            "average_price": values.get("average_price"),
+            "fee_asset": values.get("fee_asset"),
+        }
+    statement = _RECORD_ANSWER if with_fill else _RECORD_STATUS
+    return (await session.execute(statement, params)).first() is not None
 
 
 async def insert_order_unless_exists(session: AsyncSession, values: dict[str, Any]) -> Order | None:
@@ -133,15 +170,24 @@ async def insert_order_unless_exists(session: AsyncSession, values: dict[str, An
     other transaction and then yields to it; on SQLite the write lock taken at BEGIN serialises
     the two.
     """
-    dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
+    statement = _INSERT_ORDER[session.get_bind().dialect.name]
+    return (await session.scalars(statement, [values])).one_or_none()
+
+
+def _insert_order_statement(dialect_insert: Any) -> Any:
+    """Built once per dialect; the row comes as an ORM bulk parameter set, which skips building
+    and caching a new statement per order."""
+    return (
         dialect_insert(Order)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=[Order.account_id, Order.client_order_id])
         .returning(Order)
     )
-    return (await session.scalars(stmt)).one_or_none()
+
+
+_INSERT_ORDER = {
+    "postgresql": _insert_order_statement(postgresql.insert),
+    "sqlite": _insert_order_statement(sqlite.insert),
+}
 
 
 async def find_by_client_id(
