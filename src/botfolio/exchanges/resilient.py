@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prometheus_client import Counter, Histogram
 from tenacity import (
@@ -75,6 +75,12 @@ class ResilientGateway:
         self._read_max_wait = read_max_wait
         self.venue = inner.venue
         self.capabilities = inner.capabilities
+        # Per call these would be string formatting and metric-label lookups under a lock; they
+        # never change for this gateway, so they are resolved once.
+        self._limiter_keys = (f"venue:{self.venue}", f"key:{self.venue}:{api_key_id}")
+        self._wait_seconds = RATE_LIMIT_WAIT_SECONDS.labels(self.venue)
+        self._waits = RATE_LIMIT_WAITS.labels(self.venue)
+        self._request_seconds: dict[str, Any] = {}
 
     @property
     def breaker(self) -> CircuitBreaker:
@@ -153,18 +159,24 @@ class ResilientGateway:
             await self._breaker.on_success()
             raise
         finally:
-            EXCHANGE_REQUEST_SECONDS.labels(self.venue, operation).observe(
-                time.perf_counter() - started
-            )
+            self._request_histogram(operation).observe(time.perf_counter() - started)
         await self._breaker.on_success()
         return result
 
+    def _request_histogram(self, operation: str) -> Any:
+        child = self._request_seconds.get(operation)
+        if child is None:
+            child = self._request_seconds[operation] = EXCHANGE_REQUEST_SECONDS.labels(
+                self.venue, operation
+            )
+        return child
+
     async def _wait_for_token(self) -> None:
-        for key in (f"venue:{self.venue}", f"key:{self.venue}:{self._key_id}"):
+        for key in self._limiter_keys:
             waited = await self._limiter.acquire(key)
-            RATE_LIMIT_WAIT_SECONDS.labels(self.venue).observe(waited)
+            self._wait_seconds.observe(waited)
             if waited > 0:
-                RATE_LIMIT_WAITS.labels(self.venue).inc()
+                self._waits.inc()
 
 
 def _worth_retrying(exc: BaseException) -> bool:
