@@ -4,8 +4,9 @@ against raw `ccxt.create_order` to the same simulator, in the same run.
 Both sides place the same resting limit orders on the simulator over loopback with the real CCXT
 client. BotFolio's side is the full spine: intent + audit event + submit job committed, the order
 claimed as SUBMITTING (committed), sent through the resilient gateway (breaker, rate limiter),
-and the venue's answer recorded. Prints median and p99 per order and the ratios, per database,
-with the simulator answering at once and with 20 ms of added venue latency (both sides alike).
+and the venue's answer recorded. Prints median and p99 per order, the ratios and our overhead
+per order (ours minus raw), per database, with the simulator answering at once and with 20 ms of
+added venue latency (both sides alike).
 Tune with BENCH_ORDERS (default 200) and BOTFOLIO_BENCH_PG_DSN.
 """
 
@@ -137,9 +138,12 @@ async def _one_database(name: str, url: str, data_dir: Path, venue_latency_ms: i
             await runtime.close()
     (raw_med, raw_p99), (our_med, our_p99) = _stats(raw), _stats(ours)
     print(
-        f"{name:10s} venue +{venue_latency_ms:>2d} ms  orders={COUNT}  raw ccxt: median {raw_med * 1000:.2f} ms, p99 {raw_p99 * 1000:.2f} ms"
+        f"{name:10s} venue +{venue_latency_ms:>2d} ms  orders={COUNT}"
+        f"  raw ccxt: median {raw_med * 1000:.2f} ms, p99 {raw_p99 * 1000:.2f} ms"
         f"  |  BotFolio: median {our_med * 1000:.2f} ms, p99 {our_p99 * 1000:.2f} ms"
-        f"  |  ratio median {our_med / raw_med:.2f}x, p99 {our_p99 / raw_p99:.2f}x",
+        f"  |  ratio median {our_med / raw_med:.2f}x, p99 {our_p99 / raw_p99:.2f}x"
+        f"  |  overhead per order median {(our_med - raw_med) * 1000:.2f} ms,"
+        f" p99 {(our_p99 - raw_p99) * 1000:.2f} ms",
         flush=True,
     )
 
