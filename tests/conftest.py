@@ -128,3 +128,24 @@ async def runtime(settings: Settings, keyring: KeyRing) -> AsyncIterator[Runtime
 @pytest.fixture
 async def db(runtime: Runtime) -> Database:
     return runtime.db
+
+
+# The real market data of ../shared/data (its README says what it is); tests that need it skip
+# with a clear message where it is absent.
+OHLCV_DIR = Path(
+    os.environ.get(
+        "BOTFOLIO_OHLCV_DIR",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ohlcv",
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def real_files() -> list[Path]:
+    """The ten X/BTC five-minute candle files."""
+    files = sorted(OHLCV_DIR.glob("*_BTC-5m.csv"))
+    if not files:
+        pytest.skip(
+            f"real candles not found in {OHLCV_DIR} (set BOTFOLIO_OHLCV_DIR to point at them)"
+        )
+    return files

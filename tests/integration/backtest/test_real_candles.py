@@ -3,7 +3,6 @@ the first 70 %, replayed out of sample on the rest; fast reader agrees with `dat
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,21 +21,6 @@ from botfolio.predictions.training import (
     train_walk_forward,
 )
 from botfolio.risk.limits import RiskLimits
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-OHLCV_DIR = Path(
-    os.environ.get("BOTFOLIO_OHLCV_DIR", REPO_ROOT.parent / "shared" / "data" / "ohlcv")
-)
-
-
-@pytest.fixture(scope="module")
-def real_files() -> list[Path]:
-    files = sorted(OHLCV_DIR.glob("*_BTC-5m.csv"))
-    if not files:
-        pytest.skip(
-            f"real candles not found in {OHLCV_DIR} (set BOTFOLIO_OHLCV_DIR to point at them)"
-        )
-    return files
 
 
 def test_fast_reader_when_given_real_files_matches_the_validating_importer(

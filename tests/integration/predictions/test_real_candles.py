@@ -4,11 +4,8 @@ the rest holdout); prints the metrics and checks that the pipeline runs and they
 from __future__ import annotations
 
 import math
-import os
 import time
 from pathlib import Path
-
-import pytest
 
 from botfolio.predictions.features import compute_features
 from botfolio.predictions.sources import load_csv_candles
@@ -17,21 +14,6 @@ from botfolio.predictions.training import (
     default_lightgbm_params,
     train_walk_forward,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-OHLCV_DIR = Path(
-    os.environ.get("BOTFOLIO_OHLCV_DIR", REPO_ROOT.parent / "shared" / "data" / "ohlcv")
-)
-
-
-@pytest.fixture(scope="module")
-def real_files() -> list[Path]:
-    files = sorted(OHLCV_DIR.glob("*_BTC-5m.csv"))
-    if not files:
-        pytest.skip(
-            f"real candles not found in {OHLCV_DIR} (set BOTFOLIO_OHLCV_DIR to point at them)"
-        )
-    return files
 
 
 def test_training_on_real_candles_when_run_end_to_end_gives_finite_metrics(
