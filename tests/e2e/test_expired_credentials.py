@@ -18,7 +18,6 @@ from botfolio.auth import users
 from botfolio.auth.context import AuthContext
 from botfolio.auth.permissions import Role
 from botfolio.config import Settings
-from botfolio.db.database import Database
 from botfolio.exchanges.errors import CredentialsRejectedError
 from botfolio.exchanges.models import ExchangeAccount
 from botfolio.exchanges.port import ClientOrderId, OrderSide, OrderType
@@ -28,10 +27,9 @@ from botfolio.orders.models import OrderStatus
 from botfolio.orders.service import OrderIntent, place_order_intent
 from botfolio.orders.submission import OrderSubmitter
 from botfolio.runtime import Runtime
-from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import KeyRing
 
-from ..integration.orders.conftest import exchange_settings
+from ..integration.orders.conftest import venue_runtime_of
 
 PASSWORD = "correct horse battery staple"
 
@@ -46,11 +44,7 @@ async def sim() -> AsyncIterator[RunningSimulator]:
 async def app_runtime(
     settings: Settings, keyring: KeyRing, sim: RunningSimulator
 ) -> AsyncIterator[Runtime]:
-    rt = Runtime(
-        settings=settings.model_copy(update={"exchanges": exchange_settings(sim)}),
-        db=Database(settings.database.url.get_secret_value()),
-        cipher=FieldCipher(keyring),
-    )
+    rt = venue_runtime_of(settings, keyring, sim)
     yield rt
     await rt.close()
 

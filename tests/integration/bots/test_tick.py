@@ -22,8 +22,6 @@ from botfolio.bots.schemas import AllocationIn, BotCreate
 from botfolio.bots.tick import TickServices, _fetch_new_candles, run_tick
 from botfolio.clock import ManualClock
 from botfolio.config import Settings
-from botfolio.db.database import Database
-from botfolio.exchanges.accounts import Credentials, add_account
 from botfolio.exchanges.models import ExchangeAccount
 from botfolio.exchanges.simulator.config import SimulatorConfig
 from botfolio.exchanges.simulator.server import RunningSimulator, run_simulator
@@ -44,10 +42,9 @@ from botfolio.predictions.training import (
     train_walk_forward,
 )
 from botfolio.runtime import Runtime
-from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import KeyRing
 
-from ..orders.conftest import exchange_settings
+from ..orders.conftest import link_account, venue_runtime_of
 
 START = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 UNIVERSE = ["BTC/USDT", "ETH/USDT"]
@@ -71,25 +68,8 @@ class Desk:
 async def desk(
     settings: Settings, keyring: KeyRing, sim: RunningSimulator, tmp_path: Path
 ) -> AsyncIterator[Desk]:
-    rt = Runtime(
-        settings=settings.model_copy(update={"exchanges": exchange_settings(sim)}),
-        db=Database(settings.database.url.get_secret_value()),
-        cipher=FieldCipher(keyring),
-        clock=ManualClock(START),
-    )
-    async with sim.control("binance") as control:  # a fresh account holding only USDT
-        fresh = await control.create_account({"USDT": Decimal("20000")})
-    async with rt.db.transaction() as session:
-        account = await add_account(
-            session,
-            rt.clock,
-            rt.cipher,
-            actor=Actor.system(),
-            user_id="u-tick",
-            venue="binance",
-            label="main",
-            creds=Credentials(fresh["api_key"], fresh["secret"]),
-        )
+    rt = venue_runtime_of(settings, keyring, sim, ManualClock(START))
+    account = await _funded_account(rt, sim, "main")
     services = TickServices(rt.db, rt.clock, rt.gateways, rt.predictions, history_bars=650)
     yield Desk(rt, services, account, sim)
     await rt.close()
@@ -241,21 +221,18 @@ async def test_tick_when_predictor_process_is_down_holds_and_queues_once(desk: D
     assert len(queued) == 1
 
 
-async def _second_account(desk: Desk) -> str:
-    async with desk.sim.control("binance") as control:
+async def _funded_account(rt: Runtime, sim: RunningSimulator, label: str) -> ExchangeAccount:
+    """A fresh venue account holding only USDT, linked for user u-tick."""
+    async with sim.control("binance") as control:
         fresh = await control.create_account({"USDT": Decimal("20000")})
-    async with desk.runtime.db.transaction() as session:
-        account = await add_account(
-            session,
-            desk.runtime.clock,
-            desk.runtime.cipher,
-            actor=Actor.system(),
-            user_id="u-tick",
-            venue="binance",
-            label="second",
-            creds=Credentials(fresh["api_key"], fresh["secret"]),
-        )
-    return account.id
+    return await link_account(
+        rt,
+        user_id="u-tick",
+        venue="binance",
+        api_key=fresh["api_key"],
+        secret=fresh["secret"],
+        label=label,
+    )
 
 
 async def test_tick_jobs_when_one_worker_runs_two_bots_share_the_series_check_and_fill(
@@ -271,7 +248,10 @@ async def test_tick_jobs_when_one_worker_runs_two_bots_share_the_series_check_an
         return await real_check(services, series, tick_at)
 
     monkeypatch.setattr(tick_module, "_check_series", counted)
-    bot_ids = [await _running_bot(desk), await _running_bot(desk, await _second_account(desk))]
+    bot_ids = [
+        await _running_bot(desk),
+        await _running_bot(desk, (await _funded_account(desk.runtime, desk.sim, "second")).id),
+    ]
     registry = JobRegistry()
     bot_tasks.register_jobs(registry, desk.runtime)
     order_tasks.register_jobs(registry, desk.runtime)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from botfolio.audit.service import Actor
+from botfolio.clock import Clock, SystemClock
 from botfolio.config import ExchangeSettings, Settings, VenueSettings
 from botfolio.db.database import Database
 from botfolio.exchanges.accounts import Credentials, add_account
@@ -55,15 +56,40 @@ def exchange_settings(sim: RunningSimulator) -> ExchangeSettings:
     )
 
 
+def venue_runtime_of(
+    settings: Settings, keyring: KeyRing, sim: RunningSimulator, clock: Clock | None = None
+) -> Runtime:
+    """A runtime on the test's database whose venues are the simulator's (close it after)."""
+    return Runtime(
+        settings=settings.model_copy(update={"exchanges": exchange_settings(sim)}),
+        db=Database(settings.database.url.get_secret_value()),
+        cipher=FieldCipher(keyring),
+        clock=clock or SystemClock(),
+    )
+
+
+async def link_account(
+    rt: Runtime, *, user_id: str, venue: str, api_key: str, secret: str, label: str = "main"
+) -> ExchangeAccount:
+    """Link an exchange account as the system would (keys encrypted, audited), committed."""
+    async with rt.db.transaction() as session:
+        return await add_account(
+            session,
+            rt.clock,
+            rt.cipher,
+            actor=Actor.system(),
+            user_id=user_id,
+            venue=venue,
+            label=label,
+            creds=Credentials(api_key, secret),
+        )
+
+
 @pytest.fixture
 async def venue_runtime(
     settings: Settings, keyring: KeyRing, sim: RunningSimulator
 ) -> AsyncIterator[Runtime]:
-    rt = Runtime(
-        settings=settings.model_copy(update={"exchanges": exchange_settings(sim)}),
-        db=Database(settings.database.url.get_secret_value()),
-        cipher=FieldCipher(keyring),
-    )
+    rt = venue_runtime_of(settings, keyring, sim)
     yield rt
     await rt.close()
 
@@ -130,17 +156,9 @@ class Venue:
 @pytest.fixture
 async def venue(venue_runtime: Runtime, sim: RunningSimulator) -> AsyncIterator[Venue]:
     cred = next(c for c in sim.credentials() if c.venue == "binance")
-    async with venue_runtime.db.transaction() as session:
-        account = await add_account(
-            session,
-            venue_runtime.clock,
-            venue_runtime.cipher,
-            actor=Actor.system(),
-            user_id="user-1",
-            venue="binance",
-            label="main",
-            creds=Credentials(cred.api_key, cred.secret),
-        )
+    account = await link_account(
+        venue_runtime, user_id="user-1", venue="binance", api_key=cred.api_key, secret=cred.secret
+    )
     async with sim.control("binance") as control:
         yield Venue(venue_runtime, sim, account, cred.api_key, control)
 

@@ -20,10 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from botfolio.audit.service import Actor
 from botfolio.config import Settings
 from botfolio.db.database import Database
-from botfolio.exchanges.accounts import Credentials, add_account
 from botfolio.jobs.models import Job, JobState
 from botfolio.jobs.registry import JobRegistry
 from botfolio.jobs.worker import Worker
@@ -33,7 +31,7 @@ from botfolio.runtime import Runtime
 from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import KeyRing, save_keyring
 
-from .conftest import Venue, exchange_settings
+from .conftest import Venue, exchange_settings, link_account
 
 TRIALS = 50
 ORDERS_PER_TRIAL = 2
@@ -70,17 +68,14 @@ async def pg_venue(
     )
     runtime = Runtime(settings=settings, db=Database(postgres_url), cipher=FieldCipher(keyring))
     cred = next(c for c in sim.credentials() if c.venue == "binance")  # type: ignore[attr-defined]
-    async with runtime.db.transaction() as session:
-        account = await add_account(
-            session,
-            runtime.clock,
-            runtime.cipher,
-            actor=Actor.system(),
-            user_id="user-crash",
-            venue="binance",
-            label="crash",
-            creds=Credentials(cred.api_key, cred.secret),
-        )
+    account = await link_account(
+        runtime,
+        user_id="user-crash",
+        venue="binance",
+        api_key=cred.api_key,
+        secret=cred.secret,
+        label="crash",
+    )
     async with sim.control("binance") as control:  # type: ignore[attr-defined]
         yield Venue(runtime, sim, account, cred.api_key, control)  # type: ignore[arg-type]
     await runtime.close()

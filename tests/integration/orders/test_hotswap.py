@@ -13,8 +13,6 @@ from sqlalchemy import select
 
 from botfolio.audit.service import Actor
 from botfolio.config import Settings
-from botfolio.db.database import Database
-from botfolio.exchanges.accounts import Credentials, add_account
 from botfolio.exchanges.breaker import BreakerState
 from botfolio.exchanges.errors import VenueUnavailableError
 from botfolio.exchanges.hotswap import MarketDataRouter, route_new_orders
@@ -26,10 +24,9 @@ from botfolio.orders.models import OrderStatus
 from botfolio.orders.service import OrderIntent, place_order_intent
 from botfolio.orders.submission import OrderSubmitter
 from botfolio.runtime import Runtime
-from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import KeyRing
 
-from .conftest import exchange_settings
+from .conftest import link_account, venue_runtime_of
 
 SYMBOL = "BTC/USDT"
 
@@ -48,28 +45,16 @@ async def two_venues() -> AsyncIterator[RunningSimulator]:
 async def hs_runtime(
     settings: Settings, keyring: KeyRing, two_venues: RunningSimulator
 ) -> AsyncIterator[Runtime]:
-    rt = Runtime(
-        settings=settings.model_copy(update={"exchanges": exchange_settings(two_venues)}),
-        db=Database(settings.database.url.get_secret_value()),
-        cipher=FieldCipher(keyring),
-    )
+    rt = venue_runtime_of(settings, keyring, two_venues)
     yield rt
     await rt.close()
 
 
 async def _link(rt: Runtime, sim: RunningSimulator, venue: str) -> ExchangeAccount:
     cred = next(c for c in sim.credentials() if c.venue == venue)
-    async with rt.db.transaction() as session:
-        return await add_account(
-            session,
-            rt.clock,
-            rt.cipher,
-            actor=Actor.system(),
-            user_id="user-hs",
-            venue=venue,
-            label=venue,
-            creds=Credentials(cred.api_key, cred.secret),
-        )
+    return await link_account(
+        rt, user_id="user-hs", venue=venue, api_key=cred.api_key, secret=cred.secret, label=venue
+    )
 
 
 async def _incident_kinds(rt: Runtime) -> list[str]:
