@@ -30,14 +30,12 @@ from botfolio.db.database import Database
 from botfolio.exchanges.accounts import AccountStatus, get_account
 from botfolio.exchanges.port import ClientOrderId, ExchangeGateway, Market, OrderType
 from botfolio.logs import get_logger
-from botfolio.market.fetch import GatewayCandleFetcher, iter_candle_pages
+from botfolio.market.fetch import GatewayCandleFetcher, fetch_into_store
 from botfolio.market.quality import assess
 from botfolio.market.repository import (
     SeriesKey,
-    latest_candle_time,
     read_candles,
     record_anomalies,
-    upsert_candles,
 )
 from botfolio.market.timeframes import parse_timeframe
 from botfolio.notifications.service import queue_notification
@@ -203,13 +201,8 @@ async def _fetch_new_candles(
     services: TickServices, fetcher: GatewayCandleFetcher, series: SeriesKey, now: datetime
 ) -> None:
     """Network first, then one short write per page: no lock is held while the venue answers."""
-    step = parse_timeframe(series.timeframe)
-    async with services.db.session() as session:
-        latest = await latest_candle_time(session, series)
-    since = latest + step if latest else now - step * services.history_bars
-    async for page in iter_candle_pages(fetcher, series, since, now):
-        async with services.db.transaction() as session:
-            await upsert_candles(session, series, page)
+    history = parse_timeframe(series.timeframe) * services.history_bars
+    await fetch_into_store(services.db, fetcher, series, now, start_if_empty=now - history)
 
 
 async def _predict(

@@ -13,8 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from botfolio.clock import ensure_utc
 from botfolio.db.database import Database
 from botfolio.errors import ValidationFailedError
@@ -115,34 +113,6 @@ def _refuse_inconsistent(series: SeriesKey, candles: list[Candle]) -> None:
         )
 
 
-async def fetch_candles(
-    session: AsyncSession,
-    fetcher: CandleFetcher,
-    series: SeriesKey,
-    now: datetime,
-    *,
-    since: datetime | None = None,
-    limit: int = DEFAULT_PAGE_LIMIT,
-) -> FetchResult:
-    """Fetch and upsert candles from `since` (default: after the newest stored) until `now`."""
-    if since is None:
-        latest = await latest_candle_time(session, series)
-        if latest is None:
-            raise ValidationFailedError(
-                f"no stored {series.symbol} {series.timeframe} candles on {series.venue}: "
-                "give a start time for the first fetch"
-            )
-        since = latest + parse_timeframe(series.timeframe)
-    pages = received = changed = 0
-    last: datetime | None = None
-    async for page in iter_candle_pages(fetcher, series, since, now, limit=limit):
-        pages += 1
-        received += len(page)
-        changed += await upsert_candles(session, series, page)
-        last = max(c.open_time for c in page)
-    return FetchResult(series, pages, received, changed, last)
-
-
 async def fetch_into_store(
     db: Database,
     fetcher: CandleFetcher,
@@ -150,20 +120,25 @@ async def fetch_into_store(
     now: datetime,
     *,
     since: datetime | None = None,
+    start_if_empty: datetime | None = None,
     limit: int = DEFAULT_PAGE_LIMIT,
     on_page: Callable[[int], None] | None = None,
 ) -> FetchResult:
     """Page candles from a venue into the store, one short write per page: no database lock is
-    held while the venue answers. Resumes after the newest stored candle unless `since`."""
+    held while the venue answers. Resumes after the newest stored candle unless `since`; with
+    nothing stored it starts at `start_if_empty`, and refuses without one."""
     if since is None:
         async with db.session() as session:
             latest = await latest_candle_time(session, series)
-        if latest is None:
+        if latest is not None:
+            since = latest + parse_timeframe(series.timeframe)
+        elif start_if_empty is not None:
+            since = start_if_empty
+        else:
             raise ValidationFailedError(
                 f"no stored {series.symbol} {series.timeframe} candles on {series.venue}: "
                 "give a start time (--since) for the first fetch"
             )
-        since = latest + parse_timeframe(series.timeframe)
     pages = received = changed = 0
     last: datetime | None = None
     async for page in iter_candle_pages(fetcher, series, since, now, limit=limit):

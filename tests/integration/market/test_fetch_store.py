@@ -9,7 +9,7 @@ import pytest
 from botfolio.db.database import Database
 from botfolio.errors import ValidationFailedError
 from botfolio.market.candles import Candle, frame_to_candles
-from botfolio.market.fetch import fetch_candles
+from botfolio.market.fetch import fetch_into_store
 from botfolio.market.repository import SeriesKey, read_candles
 from botfolio.market.synthetic import SyntheticMarketConfig, generate_frames
 
@@ -27,16 +27,14 @@ class ReplayVenue:
         return [c for c in self.candles if c.open_time >= since][:limit]
 
 
-async def test_fetch_candles_when_run_twice_resumes_after_the_newest(db: Database) -> None:
+async def test_fetch_into_store_when_run_twice_resumes_after_the_newest(db: Database) -> None:
     config = SyntheticMarketConfig(symbols=("BTC/USDT",), start=START)
     candles = frame_to_candles(generate_frames(config, seed=2, bars=60)["BTC/USDT"])
     venue = ReplayVenue(candles)
-    async with db.transaction() as session:
-        first = await fetch_candles(
-            session, venue, SERIES, START + timedelta(minutes=5 * 40), since=START, limit=16
-        )
-    async with db.transaction() as session:
-        second = await fetch_candles(session, venue, SERIES, START + timedelta(hours=6), limit=16)
+    first = await fetch_into_store(
+        db, venue, SERIES, START + timedelta(minutes=5 * 40), since=START, limit=16
+    )
+    second = await fetch_into_store(db, venue, SERIES, START + timedelta(hours=6), limit=16)
     async with db.session() as session:
         stored = frame_to_candles(await read_candles(session, SERIES))
     assert (first.pages, first.candles_received, first.rows_changed) == (3, 40, 40)
@@ -44,7 +42,6 @@ async def test_fetch_candles_when_run_twice_resumes_after_the_newest(db: Databas
     assert stored == candles
 
 
-async def test_fetch_candles_when_nothing_stored_and_no_start_refuses(db: Database) -> None:
-    async with db.transaction() as session:
-        with pytest.raises(ValidationFailedError, match="give a start time"):
-            await fetch_candles(session, ReplayVenue([]), SERIES, START)
+async def test_fetch_into_store_when_nothing_stored_and_no_start_refuses(db: Database) -> None:
+    with pytest.raises(ValidationFailedError, match="give a start time"):
+        await fetch_into_store(db, ReplayVenue([]), SERIES, START)
