@@ -91,12 +91,7 @@ class FeatureCache:
 
     def get(self, key: FeatureKey, marker: CandleMarker) -> FeatureRows | None:
         entry = self._entries.get(key)
-        fresh = (
-            entry is not None
-            and entry.marker == marker
-            and self._timer() - entry.stored_at < self._ttl
-        )
-        if not fresh or entry is None:
+        if entry is None or entry.marker != marker or self._timer() - entry.stored_at >= self._ttl:
             self.misses += 1
             return None
         self._entries.move_to_end(key)
@@ -111,6 +106,3 @@ class FeatureCache:
         while len(self._entries) > self._max_entries:
             evicted, _ = self._entries.popitem(last=False)
             self._locks.pop(evicted, None)
-
-    def clear(self) -> None:
-        self._entries.clear()
