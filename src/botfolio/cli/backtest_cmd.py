@@ -10,9 +10,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from botfolio.cli.common import console, err_console, run_with_runtime
+from botfolio.cli.common import console, err_console, load_candles
 from botfolio.errors import BotfolioError, ValidationFailedError
-from botfolio.runtime import Runtime
 
 if TYPE_CHECKING:  # pandas, LightGBM and the backtest load only when the command runs
     import pandas as pd
@@ -132,19 +131,8 @@ def _load_candles(
     venue: str | None, timeframe: str, symbols: list[str], csv: list[Path]
 ) -> dict[str, pd.DataFrame]:
     from botfolio.backtest.data import read_candle_csvs
-    from botfolio.predictions.sources import load_stored_candles, parse_symbols
 
-    if csv:
-        return read_candle_csvs(csv, timeframe)
-    if venue is None:
-        raise ValidationFailedError("give --csv files or --venue and --symbols (stored candles)")
-    wanted = parse_symbols(symbols)
-
-    async def _load(runtime: Runtime) -> dict[str, pd.DataFrame]:
-        async with runtime.db.session() as session:
-            return await load_stored_candles(session, venue, wanted, timeframe)
-
-    return run_with_runtime(_load)
+    return load_candles(venue, timeframe, symbols, csv, read_candle_csvs)
 
 
 def _run(candles: dict[str, pd.DataFrame], model_dir: Path, config: BacktestConfig) -> BacktestRun:

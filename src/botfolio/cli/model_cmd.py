@@ -11,10 +11,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from botfolio.cli.common import console, err_console, run_with_runtime
+from botfolio.cli.common import console, err_console, load_candles
 from botfolio.cli.model_registry_cmd import register as _register_registry_commands
-from botfolio.errors import BotfolioError, ValidationFailedError
-from botfolio.runtime import Runtime
+from botfolio.errors import BotfolioError
 
 if TYPE_CHECKING:  # pandas and LightGBM load only when a command runs: the CLI starts fast
     import pandas as pd
@@ -90,19 +89,9 @@ def train(
 def _load_candles(
     venue: str | None, timeframe: str, symbols: list[str], csv: list[Path]
 ) -> dict[str, pd.DataFrame]:
-    from botfolio.predictions.sources import load_csv_candles, load_stored_candles, parse_symbols
+    from botfolio.predictions.sources import load_csv_candles
 
-    if csv:
-        return load_csv_candles(csv, timeframe)
-    if venue is None:
-        raise ValidationFailedError("give --venue (stored candles) or --csv files")
-    wanted = parse_symbols(symbols)
-
-    async def _load(runtime: Runtime) -> dict[str, pd.DataFrame]:
-        async with runtime.db.session() as session:
-            return await load_stored_candles(session, venue, wanted, timeframe)
-
-    return run_with_runtime(_load)
+    return load_candles(venue, timeframe, symbols, csv, load_csv_candles)
 
 
 def _train_with_progress(
