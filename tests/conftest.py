@@ -77,11 +77,12 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """A migrated, empty database: each database-facing test runs once per backend."""
     fixture = "postgres_url" if request.param == "postgresql" else "sqlite_url"
     url: str = request.getfixturevalue(fixture)
-    asyncio.run(_empty_all_tables(url))
+    asyncio.run(empty_all_tables(url))
     return url
 
 
-async def _empty_all_tables(url: str) -> None:
+async def empty_all_tables(url: str) -> None:
+    """Delete every row of every table (also used by tests that run their own processes)."""
     import_all_models()
     db = Database(url)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

@@ -20,15 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from botfolio.alerts.models import Alert
 from botfolio.clock import SystemClock
 from botfolio.config import JobSettings, SchedulerSettings
-from botfolio.db.base import Base
 from botfolio.db.database import Database
 from botfolio.db.ids import new_id
-from botfolio.db.models import import_all_models
 from botfolio.notifications import channels, service
 from botfolio.notifications.models import Notification, NotificationAttempt
 from botfolio.security.crypto import FieldCipher
@@ -39,17 +37,6 @@ USERS = 100
 FAIL_RATE = 0.3
 KILL_AFTER_FINISHED = 3_000
 DEADLINE_SECONDS = 420
-
-
-async def _empty(url: str) -> None:
-    import_all_models()
-    db = Database(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    try:
-        async with db.transaction() as session:
-            await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture
@@ -133,7 +120,9 @@ async def _wait_until(db: Database, condition_count: int, *where: object) -> Non
 async def test_chaos_when_30_percent_fail_and_a_worker_is_killed_nothing_is_lost(
     postgres_url: str, sink_process: tuple[subprocess.Popen[str], str]
 ) -> None:
-    await _empty(postgres_url)
+    from ..conftest import empty_all_tables  # here: this file also runs as the workers' script
+
+    await empty_all_tables(postgres_url)
     _, sink_url = sink_process
     ring = KeyRing.generate()
     db = Database(postgres_url)

@@ -161,20 +161,3 @@ async def venue(venue_runtime: Runtime, sim: RunningSimulator) -> AsyncIterator[
     )
     async with sim.control("binance") as control:
         yield Venue(venue_runtime, sim, account, cred.api_key, control)
-
-
-async def _empty_postgres(url: str) -> None:
-    """Empty every table of the session's PostgreSQL database (as `db_url` does per test)."""
-    from sqlalchemy import text
-
-    from botfolio.db.base import Base
-    from botfolio.db.models import import_all_models
-
-    import_all_models()
-    db = Database(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    try:
-        async with db.transaction() as session:
-            await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await db.dispose()

@@ -31,6 +31,7 @@ from botfolio.runtime import Runtime
 from botfolio.security.crypto import FieldCipher
 from botfolio.security.keyring import KeyRing, save_keyring
 
+from ...conftest import empty_all_tables
 from .conftest import Venue, exchange_settings, link_account
 
 TRIALS = 50
@@ -51,9 +52,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 async def pg_venue(
     postgres_url: str, tmp_path: Path, sim: object, request: pytest.FixtureRequest
 ) -> AsyncIterator[Venue]:
-    from .conftest import _empty_postgres
-
-    await _empty_postgres(postgres_url)
+    await empty_all_tables(postgres_url)
     keyring = KeyRing.generate()
     save_keyring(keyring, tmp_path / "keyring.json")
     exchanges = exchange_settings(sim).model_copy(  # type: ignore[arg-type]
